@@ -1,0 +1,41 @@
+/**
+ * Parsers turn one stored file into documents (a page, a section, a sheet, a block of rows).
+ * Chunking is a separate step (src/adapters/chunkers); a parser only says what the natural units are.
+ */
+export interface ParserInput {
+  /** Absolute path of the stored bytes (content-addressed; has no extension). */
+  path: string;
+  /** Original (sanitised) file name: selection and metadata use it. */
+  filename: string;
+  mimeType: string;
+  size: number;
+}
+
+export interface ParsedDocument {
+  text: string;
+  /** page (1-based), headings (string[]), sheet, row_start/row_end, section, ... */
+  metadata: Record<string, unknown>;
+}
+
+export interface ParseOptions {
+  signal?: AbortSignal;
+}
+
+/** Why a file could not be parsed. `empty`: no text at all; `timeout`: the parser ran past its time limit. */
+export type ParseFailureReason = 'encrypted' | 'no_text' | 'malformed' | 'unsupported' | 'empty' | 'timeout' | 'other';
+
+export interface Parser {
+  /** Our canonical type name, e.g. `PDFParser`. */
+  readonly type: string;
+  /** Chunking strategy used when the entry's config names none (`sentences`, `sections`, `rows`, ...). */
+  readonly defaultChunkStrategy?: string;
+  parse(file: ParserInput, config: Record<string, unknown>, o?: ParseOptions): Promise<ParsedDocument[]>;
+}
+
+/** A parse failure that should fail this file with a clear reason (encrypted, image-only, malformed). */
+export class ParseError extends Error {
+  constructor(message: string, readonly reason: ParseFailureReason = 'other') {
+    super(message);
+    this.name = 'ParseError';
+  }
+}

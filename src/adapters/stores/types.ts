@@ -1,0 +1,102 @@
+/**
+ * Vector stores. Scores returned by `search` are in [0, 1], higher is better (decision A6):
+ * cosine similarity is mapped to (1 + cos) / 2; full-text scores are normalised by the store.
+ */
+export interface StoredChunk {
+  /** `<first 16 hex of file hash>_<NNNN>` — upserting the same id replaces the row. */
+  id: string;
+  text: string;
+  vector: Float32Array;
+  metadata: Record<string, unknown>;
+}
+
+export type FilterValue = string | number | boolean | null;
+export type FilterCondition =
+  | FilterValue
+  | FilterValue[]
+  | { $eq?: FilterValue; $ne?: FilterValue; $in?: FilterValue[]; $nin?: FilterValue[]; $gt?: number | string; $gte?: number | string; $lt?: number | string; $lte?: number | string };
+/** Keys are metadata keys; all conditions must hold (AND). A scalar means equality, an array membership. */
+export type MetadataFilter = Record<string, FilterCondition>;
+
+export interface SearchQuery {
+  vector?: Float32Array;
+  /** Full-text query (BM25 or the store's equivalent). With `vector` too, the store may fuse. */
+  text?: string;
+  topK: number;
+  filter?: MetadataFilter;
+}
+
+export interface Hit {
+  id: string;
+  text: string;
+  metadata: Record<string, unknown>;
+  /** In [0, 1], higher is better. */
+  score: number;
+  /** Raw distance when the store has one. */
+  distance?: number;
+}
+
+export interface StoreDescription {
+  /** 0 while the store has neither data nor a remembered embedder. */
+  dimension: number;
+  embedder?: string;
+  rows: number;
+  /** The store's `type` name (e.g. `LanceDBStore`). */
+  type?: string;
+  /** Which search indexes answer queries now, for stores that build them. */
+  indexes?: StoreIndexes;
+}
+
+export interface StoreIndexes {
+  /** `FLAT` (exact scan) or the ANN index in use, e.g. `IVF_HNSW_SQ`. */
+  vector: string;
+  /** Set while an ANN index is being built in the background (searches stay exact until it is ready). */
+  vectorBuilding?: string;
+  /** Rows count at which the store builds its ANN index by itself. */
+  vectorThreshold?: number;
+  /** `BM25` when full-text search is available, else `none`. */
+  fullText: string;
+  /** Rows written since the indexes were last brought up to date (searched exactly meanwhile). */
+  unindexedRows?: number;
+}
+
+export interface VectorStore {
+  readonly type: string;
+  /**
+   * Writes the batch, or nothing of it when any chunk is invalid (StoreError 'invalid_vector' for NaN, ±Infinity
+   * or an all-zero vector; 'dimension_mismatch' for a vector whose length differs from the store's).
+   * `stored` counts ids that were new; `skipped` counts ids that were already stored (their row is replaced, so
+   * re-processing a file is idempotent: same ids, no duplicates) plus repeats of an id inside the batch (the
+   * first is kept).
+   */
+  upsert(chunks: StoredChunk[]): Promise<{ stored: number; skipped: number }>;
+  /** Vector search (`vector`), full-text search (`text`), or both fused when the store supports it. */
+  search(q: SearchQuery): Promise<Hit[]>;
+  /** Deletes the matching rows and returns how many; an empty filter is refused (use `drop`). */
+  deleteWhere(filter: MetadataFilter): Promise<number>;
+  count(filter?: MetadataFilter): Promise<number>;
+  /** Removes all data (and the remembered embedder); the store can be written again afterwards. */
+  drop(): Promise<void>;
+  describe(): Promise<StoreDescription>;
+  /**
+   * Remember the embedder identity the store was built with (decision A5). Refused while the store holds rows
+   * made with another dimension ('dimension_mismatch') or another model ('embedder_mismatch').
+   */
+  setEmbedder?(model: string, dimension: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type StoreErrorCode =
+  | 'dimension_mismatch'
+  | 'embedder_mismatch'
+  | 'invalid_vector'
+  | 'invalid_filter'
+  | 'unavailable'
+  | 'other';
+
+export class StoreError extends Error {
+  constructor(message: string, readonly code: StoreErrorCode = 'other') {
+    super(message);
+    this.name = 'StoreError';
+  }
+}

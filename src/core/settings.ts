@@ -1,0 +1,54 @@
+/** Process settings from the environment, overridable by CLI flags (flags win; decision A13). */
+import os from 'node:os';
+import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+
+export interface Settings {
+  dataDir: string;
+  host: string;
+  port: number;
+  logLevel: string;
+  /** Template used when `config_template` is omitted. */
+  configTemplate: string;
+  maxUploadBytes: number;
+  /** Where `/v1/system/version-check` reads the latest release (GitHub releases API shape). */
+  releasesUrl: string;
+  version: string;
+}
+
+export type SettingsOverrides = Partial<Settings>;
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got '${raw}'`);
+  return Math.floor(n);
+}
+
+export function loadSettings(overrides: SettingsOverrides = {}, env: NodeJS.ProcessEnv = process.env): Settings {
+  const dataDir = overrides.dataDir ?? env.LF_DATA_DIR ?? resolve(os.homedir(), '.llamafarm');
+  const s: Settings = {
+    dataDir: resolve(dataDir),
+    host: env.HOST || '127.0.0.1',
+    port: intFromEnv('PORT', 8000),
+    logLevel: env.LF_LOG_LEVEL || 'info',
+    configTemplate: env.LF_CONFIG_TEMPLATE || 'default',
+    maxUploadBytes: intFromEnv('LF_MAX_UPLOAD_BYTES', 512 * 1024 * 1024),
+    releasesUrl: env.LF_RELEASES_URL || 'https://api.github.com/repos/llama-farm/llamafarm/releases/latest',
+    version: packageVersion(),
+  };
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (s as unknown as Record<string, unknown>)[k] = v;
+  s.dataDir = resolve(s.dataDir);
+  if (!Number.isInteger(s.port) || s.port < 0 || s.port > 65535) throw new Error(`invalid port ${s.port}`);
+  return s;
+}

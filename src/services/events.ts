@@ -1,0 +1,243 @@
+/**
+ * Event logs (decision A10): a recorder the features call (start an event, add sub-events with data and timing,
+ * complete or fail it), backed by an indexed SQLite table so listing with filters stays fast at 100k events.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, writeFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { migrate, type SqliteDb } from '../storage/sqlite.js';
+
+export interface SubEvent {
+  timestamp: string;
+  event_name: string;
+  /** ms since the previous sub-event (or the start), 2 decimals. */
+  duration_ms: number;
+  data: Record<string, unknown>;
+}
+
+export interface EventSummaryItem {
+  event_id: string;
+  type: string;
+  event_type: string;
+  timestamp: string;
+  summary: Record<string, unknown>;
+  request_id: string;
+  status: string;
+  duration_ms: number;
+  namespace: string;
+  project: string;
+  config_hash?: string;
+}
+
+export interface EventDetail extends Omit<EventSummaryItem, 'summary'> {
+  summary: Record<string, unknown>;
+  data: Record<string, unknown>;
+  events: SubEvent[];
+  sub_events: SubEvent[];
+  error: string | null;
+  metadata: Record<string, unknown>;
+  total_elapsed_time_ms: number;
+  time_to_first_token_ms?: number;
+}
+
+export interface EventListQuery {
+  type?: string;
+  startTime?: Date;
+  endTime?: Date;
+  limit: number;
+  offset: number;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+export function newEventId(type: string, at = new Date()): string {
+  const d = `${at.getUTCFullYear()}${pad(at.getUTCMonth() + 1)}${pad(at.getUTCDate())}`;
+  const t = `${pad(at.getUTCHours())}${pad(at.getUTCMinutes())}${pad(at.getUTCSeconds())}`;
+  return `evt_${d}_${t}_${type}_${randomBytes(3).toString('hex')}`;
+}
+
+function sortedJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([k, x]) => x !== null && x !== undefined && !['created_at', 'updated_at', 'last_modified'].includes(k))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${sortedJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** `sha256_` + first 16 hex of SHA-256 over the config as sorted-key JSON without nulls (behavior.md §1.2). */
+export function configHash(config: unknown): string {
+  return 'sha256_' + createHash('sha256').update(sortedJson(config)).digest('hex').slice(0, 16);
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+export class EventRecorder {
+  readonly id: string;
+  readonly requestId: string;
+  private readonly startedAt = Date.now();
+  private readonly startedPerf = performance.now();
+  private lastPerf = this.startedPerf;
+  private readonly subEvents: SubEvent[] = [];
+  private summary: Record<string, unknown> = {};
+  private firstTokenMs: number | undefined;
+  private done = false;
+
+  constructor(
+    private readonly log: EventLog,
+    readonly namespace: string,
+    readonly project: string,
+    readonly type: string,
+    requestId: string | undefined,
+    readonly configHash: string | undefined,
+  ) {
+    this.id = newEventId(type, new Date(this.startedAt));
+    this.requestId = requestId ?? `req_${randomBytes(6).toString('hex')}`;
+  }
+
+  /** Adds a sub-event; names ending in `_complete` also feed the summary (behavior.md §3.7). */
+  sub(name: string, data: Record<string, unknown> = {}): void {
+    if (this.done) return;
+    const now = performance.now();
+    this.subEvents.push({ timestamp: new Date().toISOString(), event_name: name, duration_ms: round2(now - this.lastPerf), data });
+    this.lastPerf = now;
+    if (name === 'llm_first_token' && this.firstTokenMs === undefined) this.firstTokenMs = round2(now - this.startedPerf);
+    if (name.endsWith('_complete')) this.summary = { ...this.summary, ...data };
+  }
+
+  elapsedMs(): number {
+    return round2(performance.now() - this.startedPerf);
+  }
+
+  complete(summary: Record<string, unknown> = {}): void {
+    this.finish('completed', null, summary);
+  }
+
+  fail(error: unknown, summary: Record<string, unknown> = {}): void {
+    this.finish('failed', error instanceof Error ? error.message : String(error), summary);
+  }
+
+  private finish(status: 'completed' | 'failed', error: string | null, summary: Record<string, unknown>): void {
+    if (this.done) return;
+    this.done = true;
+    const total = this.elapsedMs();
+    const detail: EventDetail = {
+      event_id: this.id,
+      type: this.type,
+      event_type: this.type,
+      timestamp: new Date(this.startedAt).toISOString(),
+      request_id: this.requestId,
+      namespace: this.namespace,
+      project: this.project,
+      ...(this.configHash ? { config_hash: this.configHash } : {}),
+      status,
+      error,
+      summary: { ...this.summary, ...summary, duration_ms: total },
+      data: { ...this.summary, ...summary },
+      events: this.subEvents,
+      sub_events: this.subEvents,
+      metadata: {},
+      duration_ms: total,
+      total_elapsed_time_ms: total,
+      ...(this.firstTokenMs !== undefined ? { time_to_first_token_ms: this.firstTokenMs } : {}),
+    };
+    this.log.store(detail, this.startedAt);
+  }
+}
+
+export class EventLog {
+  private readonly insert;
+
+  constructor(
+    private readonly db: SqliteDb,
+    private readonly snapshotsDir?: (ns: string, project: string) => string,
+  ) {
+    migrate(db, 'events', [
+      `CREATE TABLE events (
+         event_id TEXT PRIMARY KEY, namespace TEXT NOT NULL, project TEXT NOT NULL, type TEXT NOT NULL,
+         ts_ms INTEGER NOT NULL, status TEXT NOT NULL, body TEXT NOT NULL);
+       CREATE INDEX events_by_project_time ON events(namespace, project, ts_ms DESC);
+       CREATE INDEX events_by_project_type_time ON events(namespace, project, type, ts_ms DESC);`,
+    ]);
+    this.insert = db.prepare('INSERT OR REPLACE INTO events (event_id, namespace, project, type, ts_ms, status, body) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  }
+
+  /** Starts an event; `config` (when given) is hashed and snapshotted once under `PD/configs/`. */
+  start(o: { namespace: string; project: string; type: string; requestId?: string; config?: unknown }): EventRecorder {
+    const hash = o.config === undefined ? undefined : configHash(o.config);
+    if (hash && this.snapshotsDir) void this.snapshot(this.snapshotsDir(o.namespace, o.project), hash, o.config);
+    return new EventRecorder(this, o.namespace, o.project, o.type, o.requestId, hash);
+  }
+
+  private async snapshot(dir: string, hash: string, config: unknown): Promise<void> {
+    const file = join(dir, `${hash}.json`);
+    try {
+      await stat(file);
+    } catch {
+      try {
+        await mkdir(dir, { recursive: true });
+        await writeFile(file, JSON.stringify(config, null, 2));
+      } catch {
+        /* the project may have been deleted meanwhile */
+      }
+    }
+  }
+
+  /** @internal called by recorders */
+  store(detail: EventDetail, startedAtMs: number): void {
+    this.insert.run(detail.event_id, detail.namespace, detail.project, detail.type, startedAtMs, detail.status, JSON.stringify(detail));
+  }
+
+  list(namespace: string, project: string, q: EventListQuery): { total: number; events: EventSummaryItem[] } {
+    const where = ['namespace = ?', 'project = ?'];
+    const args: unknown[] = [namespace, project];
+    if (q.type) {
+      where.push('type = ?');
+      args.push(q.type);
+    }
+    if (q.startTime) {
+      where.push('ts_ms >= ?');
+      args.push(q.startTime.getTime());
+    }
+    if (q.endTime) {
+      where.push('ts_ms <= ?');
+      args.push(q.endTime.getTime());
+    }
+    const w = where.join(' AND ');
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM events WHERE ${w}`).get(...args) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT body FROM events WHERE ${w} ORDER BY ts_ms DESC, event_id DESC LIMIT ? OFFSET ?`)
+      .all(...args, q.limit, q.offset) as { body: string }[];
+    const events = rows.map((r) => {
+      const d = JSON.parse(r.body) as EventDetail;
+      const item: EventSummaryItem = {
+        event_id: d.event_id,
+        type: d.type,
+        event_type: d.event_type,
+        timestamp: d.timestamp,
+        summary: d.summary,
+        request_id: d.request_id,
+        status: d.status,
+        duration_ms: d.duration_ms,
+        namespace: d.namespace,
+        project: d.project,
+      };
+      if (d.config_hash) item.config_hash = d.config_hash;
+      return item;
+    });
+    return { total, events };
+  }
+
+  get(namespace: string, project: string, eventId: string): EventDetail | undefined {
+    const row = this.db.prepare('SELECT body FROM events WHERE event_id = ? AND namespace = ? AND project = ?').get(eventId, namespace, project) as
+      | { body: string }
+      | undefined;
+    return row ? (JSON.parse(row.body) as EventDetail) : undefined;
+  }
+
+  deleteProject(namespace: string, project: string): number {
+    return this.db.prepare('DELETE FROM events WHERE namespace = ? AND project = ?').run(namespace, project).changes;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * `/health` (decision A1): `{status, summary, services, components[], timestamp}`; always answers. Components
+ * register a probe; each probe is timed and bounded so one slow dependency cannot stall the endpoint.
+ */
+import { mkdir, writeFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
+
+export interface ProbeResult {
+  status: HealthStatus;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export interface ComponentHealth extends ProbeResult {
+  name: string;
+  latency_ms: number;
+}
+
+export interface HealthReport {
+  status: HealthStatus;
+  summary: string;
+  services: Record<string, HealthStatus>;
+  components: ComponentHealth[];
+  timestamp: number;
+}
+
+export type Probe = () => Promise<ProbeResult> | ProbeResult;
+
+const RANK: Record<HealthStatus, number> = { healthy: 0, degraded: 1, unhealthy: 2 };
+
+export function worst(statuses: HealthStatus[]): HealthStatus {
+  return statuses.reduce<HealthStatus>((w, s) => (RANK[s] > RANK[w] ? s : w), 'healthy');
+}
+
+export class HealthService {
+  private readonly probes: { name: string; probe: Probe }[] = [];
+
+  constructor(private readonly timeoutMs = 2000) {}
+
+  register(name: string, probe: Probe): void {
+    this.probes.push({ name, probe });
+  }
+
+  private async runProbe(name: string, probe: Probe): Promise<ComponentHealth> {
+    const t0 = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const result = await Promise.race([
+        Promise.resolve().then(probe),
+        new Promise<ProbeResult>((resolve) => {
+          timer = setTimeout(() => resolve({ status: 'unhealthy', message: `no answer within ${this.timeoutMs} ms` }), this.timeoutMs);
+        }),
+      ]);
+      return { name, ...result, latency_ms: Math.round((performance.now() - t0) * 100) / 100 };
+    } catch (e) {
+      return { name, status: 'unhealthy', message: (e as Error).message, latency_ms: Math.round((performance.now() - t0) * 100) / 100 };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async report(): Promise<HealthReport> {
+    const components = await Promise.all(this.probes.map((p) => this.runProbe(p.name, p.probe)));
+    const status = worst(components.map((c) => c.status));
+    return {
+      status,
+      summary: components.map((c) => `${c.name}=${c.status}`).join(', '),
+      services: Object.fromEntries(components.map((c) => [c.name, c.status])),
+      components,
+      timestamp: Math.floor(Date.now() / 1000),
+    };
+  }
+}
+
+/** The data dir's projects folder exists and is writable. */
+export function storageProbe(projectsDir: string): Probe {
+  return async () => {
+    try {
+      await mkdir(projectsDir, { recursive: true });
+      const f = join(projectsDir, `.health_write_test_${process.pid}`);
+      await writeFile(f, 'ok');
+      await rm(f, { force: true });
+      return { status: 'healthy', message: `${projectsDir} exists and writable` };
+    } catch (e) {
+      return { status: 'degraded', message: `${projectsDir} is not writable: ${(e as Error).message}` };
+    }
+  };
+}
