@@ -6,17 +6,20 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import multipart from '@fastify/multipart';
 import type { AppContext } from '../services/context.js';
 import { ProjectConfigSchema } from '../config/schema.js';
 import { installErrorHandling } from './error-handler.js';
 import { systemRoutes } from './routes/system.js';
 import { projectRoutes } from './routes/projects.js';
 import { eventLogRoutes } from './routes/event-logs.js';
+import { datasetRoutes } from './routes/datasets.js';
+import { taskRoutes } from './routes/tasks.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
 
 /** Every resource's routes, in the order they appear in the OpenAPI document. */
-export const ROUTE_MODULES: RouteModule[] = [systemRoutes, projectRoutes, eventLogRoutes];
+export const ROUTE_MODULES: RouteModule[] = [systemRoutes, projectRoutes, datasetRoutes, taskRoutes, eventLogRoutes];
 
 export interface BuildAppOptions {
   extraRoutes?: RouteModule[];
@@ -42,6 +45,7 @@ export async function buildApp(ctx: AppContext, o: BuildAppOptions = {}): Promis
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(multipart, { limits: { fileSize: ctx.settings.maxUploadBytes, files: 1, fields: 10 } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   for (const mod of [...ROUTE_MODULES, ...(o.extraRoutes ?? [])]) await mod(app, ctx);
   return app;

@@ -12,6 +12,13 @@ import { ProjectsService } from './projects.js';
 import { EventLog } from './events.js';
 import { HealthService, storageProbe } from './health.js';
 import { VersionCheckService } from './version-check.js';
+import { SqliteTaskQueue } from '../adapters/queues/sqlite-queue.js';
+import type { TaskQueue } from '../adapters/queues/types.js';
+import { TasksService } from './tasks.js';
+import { RagResources } from './rag/resources.js';
+import { DatasetsService } from './datasets.js';
+import { createPreparer } from './ingest/prepare-pool.js';
+import { INGEST_DATASET, ingestDatasetHandler } from './ingest/ingest-dataset.js';
 
 export interface AppContext {
   settings: Settings;
@@ -22,12 +29,21 @@ export interface AppContext {
   events: EventLog;
   health: HealthService;
   versionCheck: VersionCheckService;
+  queue: TaskQueue;
+  tasks: TasksService;
+  resources: RagResources;
+  datasets: DatasetsService;
   /** Registers cleanup run by `closeContext` (last registered runs first). */
   onClose(fn: () => Promise<void> | void): void;
   close(): Promise<void>;
 }
 
-export async function createContext(settings: Settings, log?: Logger): Promise<AppContext> {
+export interface ContextOptions {
+  /** Start running queued tasks (default true). */
+  runTasks?: boolean;
+}
+
+export async function createContext(settings: Settings, log?: Logger, o: ContextOptions = {}): Promise<AppContext> {
   const logger = log ?? pino(loggerOptions(settings.logLevel));
   const layout = new DataLayout(settings.dataDir);
   await mkdir(layout.projectsDir, { recursive: true });
@@ -40,6 +56,25 @@ export async function createContext(settings: Settings, log?: Logger): Promise<A
   health.register('server', () => ({ status: 'healthy', message: 'API process responding' }));
   health.register('storage', storageProbe(layout.projectsDir));
   const versionCheck = new VersionCheckService(settings.releasesUrl, settings.version);
+
+  const resources = new RagResources(layout, logger);
+  closers.push(() => resources.close());
+  const preparer = createPreparer();
+  closers.push(() => preparer.close());
+  const queue = new SqliteTaskQueue(db, logger, { concurrency: Number(process.env.LF_TASK_CONCURRENCY ?? 1) });
+  closers.push(() => queue.close());
+  queue.register(INGEST_DATASET, ingestDatasetHandler({ projects, layout, resources, events, prepare: (i) => preparer.prepare(i), log: logger }));
+  const tasks = new TasksService(queue);
+  const datasets = new DatasetsService(projects, layout, queue, resources, settings.maxUploadBytes);
+  projects.onDelete(async (ns, p) => {
+    await queue.cancelWhere({ namespace: ns, project: p }, `cancelled: project ${ns}/${p} was deleted`);
+    await resources.closeProject(ns, p);
+  });
+  health.register('task_queue', async () => {
+    const s = await queue.stats();
+    return { status: s.workers > 0 ? 'healthy' : 'degraded', message: `${s.workers} worker(s), ${s.running} running, ${s.pending} queued`, details: s };
+  });
+  if (o.runTasks !== false) await queue.start();
   let closed = false;
   return {
     settings,
@@ -50,6 +85,10 @@ export async function createContext(settings: Settings, log?: Logger): Promise<A
     events,
     health,
     versionCheck,
+    queue,
+    tasks,
+    resources,
+    datasets,
     onClose: (fn) => closers.push(fn),
     async close() {
       if (closed) return;

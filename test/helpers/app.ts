@@ -1,7 +1,6 @@
 /** An in-process app on a fresh temporary data dir, for `app.inject` tests. */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { tempDir } from './tmp.js';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { loadSettings, type SettingsOverrides } from '../../src/core/settings.js';
@@ -15,9 +14,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function tempDir(prefix = 'lf-test-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
-}
+export { tempDir };
 
 export async function makeTestApp(overrides: SettingsOverrides = {}): Promise<TestApp> {
   const dataDir = await tempDir();

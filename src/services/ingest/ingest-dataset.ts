@@ -1,0 +1,97 @@
+/**
+ * The `ingest_dataset` task (decision A8): every file of a dataset through `ingestFile`, one after another, with
+ * progress in `meta` by stage and by file. The task succeeds when it ran to the end (failed files are counted
+ * with their reasons) and fails when it could not run or every file failed.
+ */
+import type { ProjectsService } from '../projects.js';
+import type { DataLayout } from '../../storage/layout.js';
+import { DatasetFileStore } from '../../storage/dataset-files.js';
+import { TaskFailure, type TaskHandler } from '../../adapters/queues/types.js';
+import { ingestFile, type FileDetail, type FileIngestDeps, type IngestStage } from './ingest-file.js';
+
+export const INGEST_DATASET = 'ingest_dataset';
+
+export interface IngestResult {
+  [key: string]: unknown;
+  processed_files: number;
+  skipped_files: number;
+  failed_files: number;
+  stored_count: number;
+  skipped_count: number;
+  details: FileDetail[];
+}
+
+export function summarize(details: FileDetail[]): IngestResult {
+  return {
+    processed_files: details.filter((d) => d.status === 'success').length,
+    skipped_files: details.filter((d) => d.status === 'skipped').length,
+    failed_files: details.filter((d) => d.status === 'failed').length,
+    stored_count: details.reduce((a, d) => a + d.stored_count, 0),
+    skipped_count: details.reduce((a, d) => a + d.skipped_count, 0),
+    details,
+  };
+}
+
+export function ingestDatasetHandler(deps: FileIngestDeps & { projects: ProjectsService; layout: DataLayout }): TaskHandler {
+  return async ({ payload, scope, signal, progress }) => {
+    const { namespace, project } = scope;
+    const dataset = String(payload.dataset ?? scope.dataset);
+    const config = await deps.projects.loadConfig(namespace, project);
+    const ds = (config.datasets ?? []).find((d) => d.name === dataset);
+    if (!ds) throw new TaskFailure(`Dataset ${dataset} not found`);
+    const strategy = (config.rag?.data_processing_strategies ?? []).find((s) => s.name === ds.data_processing_strategy);
+    if (!strategy) throw new TaskFailure(`Data processing strategy '${ds.data_processing_strategy}' not found`);
+    const db = (config.rag?.databases ?? []).find((d) => d.name === ds.database);
+    if (!db) throw new TaskFailure(`Database '${ds.database}' not found`);
+
+    const files = new DatasetFileStore(deps.layout.datasetDir(namespace, project, dataset));
+    const wanted = Array.isArray(payload.file_hashes) ? new Set(payload.file_hashes as string[]) : undefined;
+    const metas = (await files.list()).filter((m) => !wanted || wanted.has(m.hash));
+    const statuses = metas.map((m) => ({ file_hash: m.hash, filename: m.original_file_name, state: 'pending' as string, stage: null as IngestStage | null }));
+    const details: FileDetail[] = [];
+    const report = (i: number, stage: IngestStage | 'done', message: string, force = false) =>
+      progress(
+        {
+          current: i,
+          total: metas.length,
+          progress: metas.length ? Math.floor((100 * i) / metas.length) : 100,
+          stage,
+          message,
+          files: statuses,
+          stored_count: details.reduce((a, d) => a + d.stored_count, 0),
+          skipped_count: details.reduce((a, d) => a + d.skipped_count, 0),
+        },
+        force,
+      );
+
+    for (let i = 0; i < metas.length; i++) {
+      const meta = metas[i];
+      statuses[i].state = 'processing';
+      report(i, 'parse', `Processing ${meta.original_file_name} (${i + 1}/${metas.length})`, true);
+      const detail = await ingestFile(deps, {
+        namespace,
+        project,
+        dataset,
+        config,
+        strategy,
+        db,
+        meta,
+        rawPath: files.rawPath(meta.hash),
+        signal,
+        onStage: (stage) => {
+          statuses[i].stage = stage;
+          report(i, stage, `${stage} ${meta.original_file_name} (${i + 1}/${metas.length})`);
+        },
+      });
+      details.push(detail);
+      statuses[i].state = detail.status === 'failed' ? 'failure' : 'success';
+      statuses[i].stage = null;
+      report(i + 1, 'done', `Processed ${i + 1}/${metas.length} files`, true);
+    }
+    const result = summarize(details);
+    if (metas.length > 0 && result.failed_files === metas.length) {
+      throw new TaskFailure(`${result.failed_files} of ${metas.length} files failed: ${details.map((d) => `${d.filename}: ${d.error}`).join('; ')}`, result);
+    }
+    return result;
+  };
+}

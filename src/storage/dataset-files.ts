@@ -1,0 +1,136 @@
+/**
+ * A dataset's file store (decision A9, behavior.md §1.1): bytes content-addressed by SHA-256 under `raw/`, a
+ * metadata JSON per file under `meta/`. Uploads stream to a temp file while hashing and are renamed into place,
+ * never held whole in memory; the size cap is enforced while streaming.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join, extname, basename } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import mime from 'mime-types';
+import { LfError } from '../core/errors.js';
+import { safeBasename } from '../core/names.js';
+import { writeFileAtomic } from '../core/fs-atomic.js';
+
+export interface FileMeta {
+  original_file_name: string;
+  resolved_file_name: string;
+  timestamp: number;
+  size: number;
+  mime_type: string;
+  hash: string;
+}
+
+export const FILE_HASH_RE = /^[0-9a-f]{64}$/;
+
+export function guessMimeType(filename: string, declared?: string): string {
+  if (declared && declared !== 'application/octet-stream') return declared;
+  return mime.lookup(filename) || 'application/octet-stream';
+}
+
+export class DatasetFileStore {
+  constructor(readonly dir: string) {}
+
+  private get metaDir(): string {
+    return join(this.dir, 'meta');
+  }
+  private get rawDir(): string {
+    return join(this.dir, 'raw');
+  }
+  private get tmpDir(): string {
+    return join(this.dir, 'tmp');
+  }
+
+  rawPath(hash: string): string {
+    if (!FILE_HASH_RE.test(hash)) throw new LfError('not_found', `File ${hash} not found`);
+    return join(this.rawDir, hash);
+  }
+
+  async ensure(): Promise<void> {
+    await Promise.all([mkdir(this.metaDir, { recursive: true }), mkdir(this.rawDir, { recursive: true }), mkdir(this.tmpDir, { recursive: true })]);
+  }
+
+  /** Streams `source` in; the same bytes already present → `skipped: true` and nothing is written. */
+  async save(source: Readable, filename: string, declaredMime: string | undefined, maxBytes: number, timestamp = Date.now() / 1000): Promise<{ meta: FileMeta; skipped: boolean }> {
+    await this.ensure();
+    const tmp = join(this.tmpDir, randomUUID());
+    const hasher = createHash('sha256');
+    let size = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        size += chunk.length;
+        if (size > maxBytes) return cb(new LfError('payload_too_large', `File exceeds the upload limit of ${maxBytes} bytes (LF_MAX_UPLOAD_BYTES)`));
+        hasher.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, counter, createWriteStream(tmp));
+      if ((source as Readable & { truncated?: boolean }).truncated) throw new LfError('payload_too_large', `File exceeds the upload limit of ${maxBytes} bytes (LF_MAX_UPLOAD_BYTES)`);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+    const hash = hasher.digest('hex');
+    const existing = await this.get(hash);
+    if (existing) {
+      await rm(tmp, { force: true });
+      return { meta: existing, skipped: true };
+    }
+    const name = safeBasename(filename);
+    const ext = extname(name);
+    const meta: FileMeta = {
+      original_file_name: name,
+      resolved_file_name: `${basename(name, ext)}_${timestamp}${ext}`,
+      timestamp,
+      size,
+      mime_type: guessMimeType(name, declaredMime),
+      hash,
+    };
+    await rename(tmp, join(this.rawDir, hash));
+    await writeFileAtomic(join(this.metaDir, `${hash}.json`), JSON.stringify(meta, null, 2));
+    return { meta, skipped: false };
+  }
+
+  /** Copies a local file in (examples); same rules as an upload. */
+  async importFile(path: string, filename: string, maxBytes: number): Promise<{ meta: FileMeta; skipped: boolean }> {
+    const st = await stat(path);
+    return this.save(createReadStream(path), filename, undefined, maxBytes, st.mtimeMs / 1000);
+  }
+
+  async get(hash: string): Promise<FileMeta | undefined> {
+    if (!FILE_HASH_RE.test(hash)) return undefined;
+    try {
+      return JSON.parse(await readFile(join(this.metaDir, `${hash}.json`), 'utf8')) as FileMeta;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** All files, oldest upload first; unreadable metadata is skipped. */
+  async list(): Promise<FileMeta[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.metaDir);
+    } catch {
+      return [];
+    }
+    const metas = await Promise.all(names.filter((n) => n.endsWith('.json')).map((n) => this.get(n.slice(0, -5))));
+    return metas.filter((m): m is FileMeta => m !== undefined).sort((a, b) => a.timestamp - b.timestamp || a.hash.localeCompare(b.hash));
+  }
+
+  /** Removes the file from the dataset; `keepBytes` leaves the stored bytes on disk. */
+  async remove(hash: string, o: { keepBytes?: boolean } = {}): Promise<boolean> {
+    const meta = await this.get(hash);
+    if (!meta) return false;
+    await rm(join(this.metaDir, `${hash}.json`), { force: true });
+    if (!o.keepBytes) await rm(join(this.rawDir, hash), { force: true });
+    return true;
+  }
+
+  async removeAll(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
