@@ -39,3 +39,8 @@ export class ParseError extends Error {
     this.name = 'ParseError';
   }
 }
+
+/** The part of a logger (pino-compatible) the ingestion adapters use to report skipped work. */
+export interface WarnLog {
+  warn(obj: Record<string, unknown>, msg?: string): void;
+}
