@@ -33,10 +33,21 @@ export interface DownloadPlan {
   quantFallback: boolean;
 }
 
+interface FileProgress {
+  /** The file (repo-relative path). */
+  desc: string;
+  total: number | null;
+  /** Bytes of the file on disk so far (`downloaded` repeats it, in the reference's name). */
+  n: number;
+  downloaded: number;
+  percent: number | null;
+}
+
 export type DownloadEvent =
   | { event: 'warning'; message: string }
   | { event: 'start'; desc: string; total: number | null; n: number }
-  | { event: 'progress' | 'end'; desc: string; total: number | null; n: number; downloaded: number; percent: number | null }
+  | ({ event: 'progress' } & FileProgress)
+  | ({ event: 'end' } & FileProgress)
   | { event: 'complete'; model_name: string; local_dir: string }
   | { event: 'done'; local_dir: string }
   | { event: 'error'; message: string };
