@@ -1,12 +1,25 @@
 #!/usr/bin/env node
 /** The `lf` command. `lf serve` runs the server; client commands talk to it over HTTP. */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { loadSettings } from '../core/settings.js';
+import { addGlobalOptions } from './context.js';
+import { CliError, EXIT } from './errors.js';
+import { registerProjects } from './commands/projects.js';
+import { registerDatasets } from './commands/datasets.js';
+import { registerTasks } from './commands/tasks.js';
+import { registerRag } from './commands/rag.js';
+import { registerChat } from './commands/chat.js';
+import { registerModels } from './commands/models.js';
+import { registerExamples } from './commands/examples.js';
+import { registerWorker } from './commands/worker.js';
 
 export function buildProgram(): Command {
   const program = new Command();
   const version = loadSettings({}, {}).version;
   program.name('lf').description('LlamaFarm: local-first AI platform server and client').version(version, '-v, --version');
+  // Usage errors throw (exit 2 in main) instead of exiting inside commander; subcommands inherit this.
+  program.exitOverride().configureHelp({ showGlobalOptions: true }).showSuggestionAfterError();
+  addGlobalOptions(program);
 
   program
     .command('serve')
@@ -32,14 +45,37 @@ export function buildProgram(): Command {
       process.stdout.write(`${version}\n`);
     });
 
+  registerProjects(program);
+  registerDatasets(program);
+  registerTasks(program);
+  registerRag(program);
+  registerChat(program);
+  registerModels(program);
+  registerExamples(program);
+  registerWorker(program);
+
   return program;
 }
 
+/** The exit code for an error that ended a command (see ./errors.ts). */
+export function exitCodeOf(e: unknown): number {
+  if (e instanceof CliError) return e.exitCode;
+  if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+  return EXIT.serverError;
+}
+
 export async function main(argv = process.argv): Promise<void> {
+  // `lf ... | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   try {
     await buildProgram().parseAsync(argv);
   } catch (e) {
-    process.stderr.write(`lf: ${(e as Error).message}\n`);
-    process.exit(1);
+    const code = exitCodeOf(e);
+    // commander has already printed its own usage message.
+    if (!(e instanceof CommanderError)) process.stderr.write(`lf: ${(e as Error).message}\n`);
+    process.exitCode = code;
   }
 }

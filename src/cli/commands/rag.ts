@@ -1,0 +1,50 @@
+/** `lf rag query`. */
+import type { Command } from 'commander';
+import { contextOf } from '../context.js';
+import { projectPath } from '../http.js';
+import { numberIn, positiveInt } from '../option-parsers.js';
+import { oneLine, printJson, println, styled } from '../output.js';
+
+interface RagResult {
+  content: string;
+  score: number;
+  metadata?: Record<string, any>;
+  chunk_id?: string;
+  document_id?: string;
+}
+
+export function sourceOf(r: RagResult): string {
+  const m = r.metadata ?? {};
+  const name = m.source ?? m.filename ?? m.file_name ?? r.document_id ?? r.chunk_id ?? '?';
+  const page = m.page ?? m.page_number;
+  return page !== undefined && page !== null ? `${name}, page ${page}` : String(name);
+}
+
+export function registerRag(program: Command): void {
+  const rag = program.command('rag').description('search the project\'s RAG databases');
+
+  rag
+    .command('query <text...>')
+    .description('semantic search: the best matching chunks with their scores and sources')
+    .option('-d, --database <database>', 'database (default: the project\'s default database)')
+    .option('-k, --top-k <n>', 'number of results', positiveInt)
+    .option('--score-threshold <score>', 'keep results scoring at least this (0–1)', numberIn(0, 1))
+    .option('--strategy <name>', 'retrieval strategy of the database')
+    .action(async (words: string[], o: { database?: string; topK?: number; scoreThreshold?: number; strategy?: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const query = words.join(' ');
+      const res = await ctx.client.post<{ results: RagResult[]; total_results?: number; database_used?: string; retrieval_strategy_used?: string }>(
+        projectPath(ctx.namespace, ctx.project(), 'rag', 'query'),
+        { query, database: o.database, top_k: o.topK, score_threshold: o.scoreThreshold, retrieval_strategy: o.strategy },
+      );
+      if (ctx.json) return printJson(res);
+      const s = styled();
+      if (!res.results.length) return println('no results');
+      res.results.forEach((r, i) => {
+        println(`${s.bold(`${i + 1}.`)} ${r.score.toFixed(3)}  ${sourceOf(r)}`);
+        println(`   ${oneLine(r.content, 200)}`);
+      });
+      const via = [res.database_used && `database ${res.database_used}`, res.retrieval_strategy_used && `strategy ${res.retrieval_strategy_used}`].filter(Boolean).join(', ');
+      if (via) println(s.dim(`(${res.results.length} results; ${via})`));
+    });
+}

@@ -1,0 +1,64 @@
+/** Waiting for a server task (`GET .../tasks/{id}`) with a progress display fed by its `meta`. */
+import type { LfClient } from './http.js';
+import { projectPath } from './http.js';
+import { createProgress } from './progress.js';
+
+export interface Task {
+  task_id: string;
+  state: 'PENDING' | 'STARTED' | 'RETRY' | 'SUCCESS' | 'FAILURE' | string;
+  meta?: TaskMeta | null;
+  result?: Record<string, any> | null;
+  error?: string | null;
+  cancelled?: boolean;
+}
+
+export interface TaskMeta {
+  current?: number;
+  total?: number;
+  stage?: string | null;
+  message?: string;
+  files?: Array<{ filename?: string; state?: string; stage?: string | null }>;
+  [key: string]: unknown;
+}
+
+export const isFinished = (t: Task) => t.state === 'SUCCESS' || t.state === 'FAILURE';
+
+export interface WaitOptions {
+  title?: string;
+  intervalMs?: number;
+  /** Show progress on stderr (default true). */
+  progress?: boolean;
+}
+
+export function getTask(client: LfClient, namespace: string, project: string, taskId: string): Promise<Task> {
+  return client.get<Task>(projectPath(namespace, project, 'tasks', taskId));
+}
+
+/** What the display shows for the task's current step. */
+export function progressLabel(meta: TaskMeta | null | undefined): string {
+  if (!meta) return '';
+  if (meta.message) return meta.message;
+  const active = meta.files?.find((f) => f.state === 'processing');
+  return [meta.stage, active?.filename].filter(Boolean).join(' ');
+}
+
+/** Polls until the task is SUCCESS or FAILURE and returns its last state. */
+export async function waitForTask(client: LfClient, namespace: string, project: string, taskId: string, o: WaitOptions = {}): Promise<Task> {
+  const interval = o.intervalMs ?? 250;
+  const view = o.progress === false ? undefined : createProgress(o.title ?? 'processing', 'files', { plainOn: 'value' });
+  let total: number | undefined;
+  try {
+    for (;;) {
+      const task = await getTask(client, namespace, project, taskId);
+      const meta = task.meta;
+      if (view && meta && typeof meta.total === 'number' && typeof meta.current === 'number') {
+        total = meta.total;
+        view.update(meta.current, meta.total, isFinished(task) ? undefined : progressLabel(meta));
+      } else if (view && total !== undefined && task.state === 'SUCCESS') view.update(total, total);
+      if (isFinished(task)) return task;
+      await new Promise((r) => setTimeout(r, interval));
+    }
+  } finally {
+    view?.stop();
+  }
+}
