@@ -18,12 +18,19 @@ export type FilterCondition =
 /** Keys are metadata keys; all conditions must hold (AND). A scalar means equality, an array membership. */
 export type MetadataFilter = Record<string, FilterCondition>;
 
+/**
+ * Scores per mode (all in [0, 1], decision A6): `vector` only → (1 + cos) / 2; `text` only → the store's
+ * full-text score normalised by the store; both → reciprocal-rank fusion of the two lists, divided by its
+ * maximum so a chunk ranked first in both scores 1.
+ */
 export interface SearchQuery {
   vector?: Float32Array;
   /** Full-text query (BM25 or the store's equivalent). With `vector` too, the store may fuse. */
   text?: string;
   topK: number;
   filter?: MetadataFilter;
+  /** Skip any approximate (ANN) index and compare with every vector: slow; for evaluation and benchmarks. */
+  exact?: boolean;
 }
 
 export interface Hit {
@@ -58,6 +65,8 @@ export interface StoreIndexes {
   fullText: string;
   /** Rows written since the indexes were last brought up to date (searched exactly meanwhile). */
   unindexedRows?: number;
+  /** Why the last background index job failed (it is retried after the next write). */
+  lastError?: string;
 }
 
 export interface VectorStore {

@@ -102,6 +102,14 @@ export class RagResources {
     return dropped;
   }
 
+  /** Closes a database's open store (its data stays) so the next use reopens it with the current config. */
+  async evict(ns: string, project: string, database: string): Promise<void> {
+    const key = this.key(ns, project, database);
+    const s = this.stores.get(key);
+    this.stores.delete(key);
+    if (s) await (await s.catch(() => undefined))?.close().catch(() => undefined);
+  }
+
   async closeProject(ns: string, project: string): Promise<void> {
     const prefix = `${ns}/${project}/`;
     for (const [key, s] of [...this.stores]) {

@@ -1,0 +1,223 @@
+/**
+ * Keeps a LanceDB table's indexes in shape: the full-text (BM25) index from the first write, the ANN vector
+ * index once the table passes a row threshold, and periodic optimisation (compaction + folding new rows into
+ * the indexes). Until an index covers new rows LanceDB searches them exactly, so results never miss data.
+ *
+ * The slow jobs run in a child process (see maintenance-worker.ts); this class decides when, starts at most one
+ * at a time per table, and refreshes the shared table handle when a job has committed.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { indexTypeName, type AnnIndexKind } from './ann.js';
+import { CHILD_ENV, type MaintenanceJob, type MaintenanceReport } from './maintenance-worker.js';
+import type { SharedTable } from './shared-table.js';
+import type { StoreIndexes } from '../types.js';
+
+export interface IndexPolicy {
+  /** ANN index to build past the threshold, or `none` to always search exactly. */
+  annIndex: AnnIndexKind | 'none';
+  /** Rows at which the ANN index is built. */
+  annThreshold: number;
+  /** Optimise after this many writes (upserts and deletes). */
+  optimizeAfterWrites: number;
+}
+
+export const DEFAULT_INDEX_POLICY: IndexPolicy = { annIndex: 'IVF_HNSW_SQ', annThreshold: 10_000, optimizeAfterWrites: 20 };
+
+/** Optimise once this many rows (and at least this share of the indexed rows) are outside an index. */
+const UNINDEXED_ROWS_MIN = 2_000;
+const UNINDEXED_SHARE = 0.05;
+
+/** Versions older than this are pruned by optimisation (never the current one). */
+const PRUNE_OLDER_THAN_MS = 60 * 60 * 1000;
+
+function workerPath(): string {
+  for (const ext of ['.js', '.ts']) {
+    const p = fileURLToPath(new URL(`./maintenance-worker${ext}`, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  throw new Error('LanceDB maintenance worker not found beside indexer');
+}
+
+/** Node flags the child needs to load this code the way we were loaded (e.g. `--import tsx`), minus test/debug ones. */
+function childExecArgv(): string[] {
+  return process.execArgv.filter((a) => !/^--(test|inspect|watch|experimental-test)/.test(a));
+}
+
+interface RunningJob {
+  child: ChildProcess;
+  done: Promise<void>;
+}
+
+export class TableIndexer {
+  /** `FLAT` or the ANN index type answering vector queries. */
+  vectorIndex = 'FLAT';
+  fullText = false;
+  building: string | undefined;
+  lastError: string | undefined;
+  private writesSinceOptimize = 0;
+  private job: RunningJob | undefined;
+  private paused = false;
+  /** Tail of the pending "is a job due?" checks, so `idle()` also waits for a job about to start. */
+  private kickoff: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly shared: SharedTable,
+    public policy: IndexPolicy,
+  ) {}
+
+  /** Reads which indexes the table has. */
+  async refresh(): Promise<void> {
+    const table = this.shared.table;
+    if (!table) {
+      this.vectorIndex = 'FLAT';
+      this.fullText = false;
+      return;
+    }
+    const indices = await table.listIndices();
+    const vector = indices.find((i) => i.columns.includes('vector'));
+    this.vectorIndex = vector ? indexTypeName(vector.indexType) : 'FLAT';
+    this.fullText = indices.some((i) => i.columns.includes('text') && i.indexType.toUpperCase() === 'FTS');
+  }
+
+  /** Creates the BM25 index if the table has none (fast: LanceDB also searches rows added later, unindexed). */
+  async ensureFullText(): Promise<void> {
+    const table = this.shared.table;
+    if (!table || this.fullText) return;
+    await table.createIndex('text', { config: this.shared.lance.Index.fts(), replace: true });
+    this.fullText = true;
+  }
+
+  /** Call after every committed write. */
+  noteWrite(): void {
+    this.writesSinceOptimize++;
+    this.kick();
+  }
+
+  /** Checks (in the background) whether a job is due, and starts it. */
+  kick(): void {
+    this.kickoff = this.kickoff
+      .then(() => this.maybeStart())
+      .catch((err: unknown) => {
+        this.lastError = err instanceof Error ? err.message : String(err);
+      });
+  }
+
+  /** Resolves when no maintenance job is running or about to start (jobs started meanwhile are awaited too). */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.kickoff;
+      if (!this.job) return;
+      await this.job.done;
+    }
+  }
+
+  /** Stops any running job (killing it) and starts no new ones until `resume`. */
+  async pause(): Promise<void> {
+    this.paused = true;
+    this.job?.child.kill('SIGTERM');
+    await this.idle();
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
+  /** Forget everything about the (dropped) table. */
+  reset(): void {
+    this.vectorIndex = 'FLAT';
+    this.fullText = false;
+    this.building = undefined;
+    this.lastError = undefined;
+    this.writesSinceOptimize = 0;
+  }
+
+  async describe(): Promise<StoreIndexes> {
+    let unindexedRows: number | undefined;
+    const table = this.shared.table;
+    if (table && this.vectorIndex !== 'FLAT') {
+      unindexedRows = (await table.indexStats('vector_idx').catch(() => undefined))?.numUnindexedRows;
+    }
+    return {
+      vector: this.vectorIndex,
+      ...(this.building ? { vectorBuilding: this.building } : {}),
+      ...(this.policy.annIndex !== 'none' ? { vectorThreshold: this.policy.annThreshold } : {}),
+      fullText: this.fullText ? 'BM25' : 'none',
+      ...(unindexedRows !== undefined ? { unindexedRows } : {}),
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
+  }
+
+  /** Starts a maintenance job when one is due and none is running. */
+  private async maybeStart(): Promise<void> {
+    const table = this.shared.table;
+    if (this.job || this.paused || !table) return;
+    const { annIndex, annThreshold, optimizeAfterWrites } = this.policy;
+    let buildIndex: AnnIndexKind | undefined;
+    if (annIndex !== 'none' && this.vectorIndex === 'FLAT' && (await table.countRows()) >= annThreshold) buildIndex = annIndex;
+    const optimize = buildIndex !== undefined || this.writesSinceOptimize >= optimizeAfterWrites || (await this.manyUnindexed(table));
+    if (!optimize || this.job || this.paused) return;
+    this.start({ dir: this.shared.dir, table: this.shared.name, buildIndex, optimize: { pruneOlderThanMs: PRUNE_OLDER_THAN_MS } });
+  }
+
+  /** Do so many rows sit outside an index that searches would slow down (they are scanned exactly)? */
+  private async manyUnindexed(table: NonNullable<SharedTable['table']>): Promise<boolean> {
+    if (this.writesSinceOptimize === 0) return false;
+    for (const index of await table.listIndices()) {
+      const stats = await table.indexStats(index.name);
+      if (!stats) continue;
+      const limit = Math.max(UNINDEXED_ROWS_MIN, UNINDEXED_SHARE * stats.numIndexedRows);
+      if (stats.numUnindexedRows >= limit) return true;
+    }
+    return false;
+  }
+
+  private start(job: MaintenanceJob): void {
+    const writesAtStart = this.writesSinceOptimize;
+    this.building = job.buildIndex;
+    const child = fork(workerPath(), [JSON.stringify(job)], {
+      execArgv: childExecArgv(),
+      env: { ...process.env, [CHILD_ENV]: '1' },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let report: MaintenanceReport | undefined;
+    let stderr = '';
+    child.on('message', (m) => (report = m as MaintenanceReport));
+    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    const done = new Promise<void>((resolve) => {
+      child.on('error', (err) => (stderr += String(err)));
+      child.on('exit', (code, signal) => {
+        void this.finish(report, code, signal, stderr, writesAtStart).finally(resolve);
+      });
+    });
+    this.job = { child, done };
+  }
+
+  private async finish(
+    report: MaintenanceReport | undefined,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+    stderr: string,
+    writesAtStart: number,
+  ): Promise<void> {
+    this.building = undefined;
+    try {
+      if (report?.ok && !this.paused) {
+        this.lastError = undefined;
+        this.writesSinceOptimize = Math.max(0, this.writesSinceOptimize - writesAtStart);
+        // Pick up the version the child committed; in the write queue so no write of ours is in flight.
+        await this.shared.writes.run(async () => {
+          await this.shared.table?.checkoutLatest();
+          await this.refresh();
+        });
+      } else if (!this.paused) {
+        this.lastError = report?.error ?? `maintenance process ended (${signal ?? `exit ${code}`}) ${stderr.trim().slice(-500)}`.trim();
+      }
+    } finally {
+      this.job = undefined;
+    }
+    // More writes may have made another job due; a failed job is retried on the next write, not in a loop.
+    if (report?.ok) this.kick();
+  }
+}
