@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Runs the whole suite with Node's test runner: `npm test [-- <path filters...>]`.
 // Node 20's --test does not expand globs, so the files are listed here.
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -24,6 +25,32 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const args = ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.LF_TEST_CONCURRENCY ?? 2}`, ...files];
+// Human-readable progress on stdout (spec) and a TAP copy whose summary is printed at the end, so the run closes
+// with the runner's standard lines (`# tests`, `# pass`, `# fail`, ...) and a plain `N passed, N failed` line.
+const tapDir = mkdtempSync(join(tmpdir(), 'lf-tap-'));
+const tapFile = join(tapDir, 'results.tap');
+const args = [
+  '--import', 'tsx', '--test',
+  '--test-reporter=spec', '--test-reporter-destination=stdout',
+  '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
+  `--test-concurrency=${process.env.LF_TEST_CONCURRENCY ?? 2}`,
+  ...files,
+];
 const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, LF_LOG_LEVEL: process.env.LF_LOG_LEVEL ?? 'silent' } });
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+child.on('exit', (code, signal) => {
+  let summary = {};
+  try {
+    const lines = readFileSync(tapFile, 'utf8').split('\n').filter((l) => /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) /.test(l));
+    for (const l of lines) {
+      const [, key, value] = /^# (\w+) (.*)$/.exec(l);
+      summary[key] = value;
+    }
+    process.stdout.write(`\n${lines.join('\n')}\n`);
+    const n = (k) => Number(summary[k] ?? 0);
+    process.stdout.write(`${n('pass')} passed, ${n('fail') + n('cancelled')} failed, ${n('skipped') + n('todo')} skipped\n`);
+  } catch {
+    /* the runner died before writing a summary */
+  }
+  rmSync(tapDir, { recursive: true, force: true });
+  process.exit(code ?? (signal ? 1 : 0));
+});

@@ -15,11 +15,15 @@ import { projectRoutes } from './routes/projects.js';
 import { eventLogRoutes } from './routes/event-logs.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { taskRoutes } from './routes/tasks.js';
+import { exampleRoutes } from './routes/examples.js';
+import { ragRoutes } from './routes/rag.js';
+import { chatRoutes } from './routes/chat.js';
+import { modelRoutes } from './routes/models.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
 
 /** Every resource's routes, in the order they appear in the OpenAPI document. */
-export const ROUTE_MODULES: RouteModule[] = [systemRoutes, projectRoutes, datasetRoutes, taskRoutes, eventLogRoutes];
+export const ROUTE_MODULES: RouteModule[] = [systemRoutes, projectRoutes, datasetRoutes, taskRoutes, ragRoutes, chatRoutes, eventLogRoutes, exampleRoutes, modelRoutes];
 
 export interface BuildAppOptions {
   extraRoutes?: RouteModule[];
@@ -29,7 +33,7 @@ export async function buildApp(ctx: AppContext, o: BuildAppOptions = {}): Promis
   const app: FastifyInstance = Fastify({
     loggerInstance: ctx.log as unknown as FastifyBaseLogger,
     bodyLimit: 16 * 1024 * 1024,
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     // Requests in flight get this long to finish on shutdown before sockets are closed.
     forceCloseConnections: 'idle',

@@ -29,7 +29,7 @@ export async function spawnServer(env: Record<string, string> = {}): Promise<Ser
   child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out} ${err}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out} ${err}`)), 120_000);
     child.stdout.on('data', (d) => {
       out += d;
       const m = /listening on (http:\/\/[^\s]+)/.exec(out);
@@ -158,7 +158,7 @@ export class PtySession {
   }
 
   /** Ends the session: closes its input, waits for the exit (killing it after `timeoutMs`). */
-  async close(timeoutMs = 20_000): Promise<number | null> {
+  async close(timeoutMs = 180_000): Promise<number | null> {
     this.child.stdin.end();
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
     const code = await this.exited;

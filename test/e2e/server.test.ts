@@ -17,7 +17,7 @@ test('lf serve answers over HTTP and exits 0 on SIGTERM', async () => {
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
-      const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
+      const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 120_000);
       child.stdout.on('data', (d) => {
         out += d;
         const m = /listening on (http:\/\/[^\s]+)/.exec(out);

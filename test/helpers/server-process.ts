@@ -19,7 +19,7 @@ export async function startServerProcess(dataDir: string, env: Record<string, st
   child.stderr!.on('data', (d) => (stderr += d));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out} ${stderr}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out} ${stderr}`)), 120_000);
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /listening on (http:\/\/[^\s]+)/.exec(out);
