@@ -12,13 +12,19 @@ import { ProjectsService } from './projects.js';
 import { EventLog } from './events.js';
 import { HealthService, storageProbe } from './health.js';
 import { VersionCheckService } from './version-check.js';
-import { SqliteTaskQueue } from '../adapters/queues/sqlite-queue.js';
+import { createTaskQueue, taskBackendKind, taskQueueSettingsFromEnv } from '../adapters/queues/registry.js';
 import type { TaskQueue } from '../adapters/queues/types.js';
 import { TasksService } from './tasks.js';
 import { RagResources } from './rag/resources.js';
 import { DatasetsService } from './datasets.js';
+import { RetrievalService } from './rag/retrieval.js';
+import { DatabasesService } from './rag/databases.js';
+import { ExamplesService, defaultExamplesDir } from './examples/service.js';
 import { createPreparer } from './ingest/prepare-pool.js';
+import { modelPathResolver } from './models-cache/index.js';
 import { INGEST_DATASET, ingestDatasetHandler } from './ingest/ingest-dataset.js';
+import { ChatService } from './chat/service.js';
+import { SessionStore } from './chat/sessions.js';
 
 export interface AppContext {
   settings: Settings;
@@ -33,14 +39,23 @@ export interface AppContext {
   tasks: TasksService;
   resources: RagResources;
   datasets: DatasetsService;
+  retrieval: RetrievalService;
+  databases: DatabasesService;
+  examples: ExamplesService;
+  chat: ChatService;
   /** Registers cleanup run by `closeContext` (last registered runs first). */
   onClose(fn: () => Promise<void> | void): void;
   close(): Promise<void>;
 }
 
 export interface ContextOptions {
-  /** Start running queued tasks (default true). */
+  /**
+   * Run queued tasks in this process. Default: yes with the embedded SQLite queue; with a Redis backend
+   * (LF_TASK_BACKEND=redis://…) only when LF_API_RUNS_TASKS=1, since `lf worker` processes run them.
+   */
   runTasks?: boolean;
+  /** Tasks run at once (default LF_TASK_CONCURRENCY, else 1). */
+  taskConcurrency?: number;
 }
 
 export async function createContext(settings: Settings, log?: Logger, o: ContextOptions = {}): Promise<AppContext> {
@@ -57,24 +72,37 @@ export async function createContext(settings: Settings, log?: Logger, o: Context
   health.register('storage', storageProbe(layout.projectsDir));
   const versionCheck = new VersionCheckService(settings.releasesUrl, settings.version);
 
-  const resources = new RagResources(layout, logger);
+  const resolveModelPath = modelPathResolver();
+  const resources = new RagResources(layout, logger, { resolveModelPath });
   closers.push(() => resources.close());
   const preparer = createPreparer();
   closers.push(() => preparer.close());
-  const queue = new SqliteTaskQueue(db, logger, { concurrency: Number(process.env.LF_TASK_CONCURRENCY ?? 1) });
+  const queueSettings = taskQueueSettingsFromEnv();
+  const queue = createTaskQueue({ ...queueSettings, concurrency: o.taskConcurrency ?? queueSettings.concurrency }, db, logger);
   closers.push(() => queue.close());
   queue.register(INGEST_DATASET, ingestDatasetHandler({ projects, layout, resources, events, prepare: (i) => preparer.prepare(i), log: logger }));
   const tasks = new TasksService(queue);
   const datasets = new DatasetsService(projects, layout, queue, resources, settings.maxUploadBytes);
+  const retrieval = new RetrievalService(projects, resources, { resolveModelPath });
+  closers.push(() => retrieval.close());
+  const databases = new DatabasesService(projects, resources);
+  const examples = new ExamplesService({ root: defaultExamplesDir(), projects, datasets, maxUploadBytes: settings.maxUploadBytes, log: logger });
+  const chat = new ChatService({ projects, layout, events, sessions: new SessionStore(db), retriever: retrieval });
+  closers.push(() => chat.close());
+  retrieval.variationGenerator = chat.variationGenerator();
+  projects.onDelete((ns, p) => chat.forgetProject(ns, p));
   projects.onDelete(async (ns, p) => {
     await queue.cancelWhere({ namespace: ns, project: p }, `cancelled: project ${ns}/${p} was deleted`);
     await resources.closeProject(ns, p);
   });
   health.register('task_queue', async () => {
     const s = await queue.stats();
+    if (s.workers === 0 && queue.service) return { status: 'degraded', message: `no worker is running: start one with \`lf worker\` (${s.pending} queued)`, details: s };
     return { status: s.workers > 0 ? 'healthy' : 'degraded', message: `${s.workers} worker(s), ${s.running} running, ${s.pending} queued`, details: s };
   });
-  if (o.runTasks !== false) await queue.start();
+  if (queue.service) health.register(queue.service.name, async () => ({ status: 'healthy', message: await queue.service!.ping() }));
+  const runTasks = o.runTasks ?? (taskBackendKind(queueSettings.backend) === 'sqlite' || process.env.LF_API_RUNS_TASKS === '1');
+  if (runTasks) await queue.start();
   let closed = false;
   return {
     settings,
@@ -89,6 +117,10 @@ export async function createContext(settings: Settings, log?: Logger, o: Context
     tasks,
     resources,
     datasets,
+    retrieval,
+    databases,
+    examples,
+    chat,
     onClose: (fn) => closers.push(fn),
     async close() {
       if (closed) return;

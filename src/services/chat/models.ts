@@ -1,0 +1,46 @@
+/**
+ * Which configured model answers (decision A7, "Multi-Model Support"): the request's `model` is a configured
+ * model *name*; absent → `runtime.default_model` → the first model. An unknown name is a 400 listing the names.
+ */
+import { configuredModels, defaultModelName } from '../../config/models.js';
+import type { ModelConfig, ProjectConfig } from '../../config/schema.js';
+import { badRequest } from '../../core/errors.js';
+
+export function selectModel(config: ProjectConfig, requested?: string): ModelConfig {
+  const models = configuredModels(config);
+  if (models.length === 0) throw badRequest('No models configured for this project (runtime.models is empty)');
+  const name = requested ?? defaultModelName(config);
+  const model = models.find((m) => m.name === name);
+  if (!model) throw badRequest(`Model '${name}' not found. Available: ${models.map((m) => m.name).join(', ')}`);
+  return model;
+}
+
+export interface ListedModel extends Record<string, unknown> {
+  name: string;
+  provider: string;
+  model: string;
+  default: boolean;
+}
+
+/**
+ * `GET /models`: every configured field of each model in config order, the fields with schema defaults filled
+ * in (as the original dumps them), and `default` on the default model — the first one when no
+ * `default_model` is set (decision A7).
+ */
+export function listModels(config: ProjectConfig): ListedModel[] {
+  const def = defaultModelName(config);
+  return configuredModels(config).map((m) => ({
+    prompts: [],
+    tools: [],
+    tool_call_strategy: 'native_api',
+    ...stripNulls(m),
+    name: m.name,
+    provider: m.provider,
+    model: m.model,
+    default: m.name === def,
+  }));
+}
+
+function stripNulls(o: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
+}

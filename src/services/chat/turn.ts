@@ -1,0 +1,213 @@
+/**
+ * One chat request from start to finish (behavior.md §3.3 processing order): take the session's lock, load its
+ * history, work out what the request adds, retrieve context, call the model, append the new messages and the
+ * answer to the history, record the `inference` event. Non-stream turns return a `chat.completion`; stream
+ * turns yield `chat.completion.chunk`s. Nothing is stored when the model call fails or is aborted.
+ */
+import { ResultCollector } from '../../adapters/runtimes/collect.js';
+import { RuntimeError, type ChatMessage, type ChatRequest, type ChatResult, type ChatRuntime, type ToolDefinition } from '../../adapters/runtimes/types.js';
+import type { ModelConfig, ProjectConfig } from '../../config/schema.js';
+import { upstreamError } from '../../core/errors.js';
+import { newMessages } from './conversation.js';
+import type { InferenceEvent } from './inference-event.js';
+import { configPrompts, isSystem, modelMessages, systemPrompt } from './prompts.js';
+import { planRag, runRag } from './rag.js';
+import { ChunkBuilder, completionFromResult } from './responses.js';
+import type { SessionStore } from './sessions.js';
+import type { ChatCompletion, ChatCompletionChunk, ChatInput, ChatRetriever, ChatToolProvider, RetrievedChunk } from './types.js';
+
+const CLIENT_GONE = new Error('cancelled: the client disconnected');
+
+export interface TurnDeps {
+  sessions: SessionStore;
+  retriever?: ChatRetriever;
+  tools?: ChatToolProvider;
+}
+
+export interface TurnSpec {
+  namespace: string;
+  project: string;
+  config: ProjectConfig;
+  model: ModelConfig;
+  runtime: ChatRuntime;
+  input: ChatInput;
+  /** Undefined in stateless mode. */
+  sessionId?: string;
+  event: InferenceEvent;
+}
+
+interface Prepared {
+  request: ChatRequest;
+  /** Messages to append to the session after a successful answer (new session: seeds first). */
+  toStore: ChatMessage[];
+  seedCount: number;
+  release: () => void;
+}
+
+export class ChatTurn {
+  constructor(
+    private readonly deps: TurnDeps,
+    private readonly spec: TurnSpec,
+  ) {}
+
+  get sessionId(): string | undefined {
+    return this.spec.sessionId;
+  }
+
+  get stream(): boolean {
+    return this.spec.input.stream;
+  }
+
+  async complete(signal: AbortSignal): Promise<ChatCompletion> {
+    const { event, runtime, model } = this.spec;
+    let prep: Prepared | undefined;
+    try {
+      prep = await this.prepare(signal);
+      event.inferenceStart(model.name, runtime.provider);
+      const result = await runtime.complete(prep.request, { signal });
+      event.inferenceDone(result);
+      const completion = completionFromResult(result, model.model);
+      this.store(prep, result);
+      event.responseGenerated(completion);
+      return completion;
+    } catch (e) {
+      const mapped = this.mapError(e);
+      event.fail(signal.aborted ? CLIENT_GONE : mapped, false);
+      throw mapped;
+    } finally {
+      prep?.release();
+    }
+  }
+
+  async *chunks(signal: AbortSignal): AsyncGenerator<ChatCompletionChunk> {
+    const { event, runtime, model, input } = this.spec;
+    let prep: Prepared | undefined;
+    let done = false;
+    try {
+      prep = await this.prepare(signal);
+      event.inferenceStart(model.name, runtime.provider);
+      const builder = new ChunkBuilder(model.model);
+      const collector = new ResultCollector(model.model);
+      let sent = 0;
+      for await (const d of runtime.stream(prep.request, { signal })) {
+        collector.add(d);
+        const chunk = builder.delta(d);
+        if (chunk) {
+          event.token();
+          sent++;
+          yield chunk;
+        }
+      }
+      const result = collector.result();
+      event.inferenceDone(result);
+      this.store(prep, result);
+      event.streamComplete(sent + 1);
+      done = true;
+      yield builder.finish(result.finish_reason);
+      if (input.includeUsage && result.usage) yield builder.usage(result.usage);
+    } catch (e) {
+      const mapped = this.mapError(e);
+      event.fail(signal.aborted ? CLIENT_GONE : mapped, true);
+      done = true;
+      throw mapped;
+    } finally {
+      // The consumer stopped reading (client gone) before the answer was complete.
+      if (!done) event.fail(CLIENT_GONE, true);
+      prep?.release();
+    }
+  }
+
+  /** Lock, history, RAG and the model request. */
+  private async prepare(signal: AbortSignal): Promise<Prepared> {
+    const { namespace: ns, project: p, sessionId, input, config, model } = this.spec;
+    const prompts = configPrompts(config, model);
+    let release = () => {};
+    let history: ChatMessage[];
+    let toStore: ChatMessage[] = [];
+    let seedCount = 0;
+    if (sessionId) {
+      release = await this.deps.sessions.lock(ns, p, sessionId);
+      try {
+        signal.throwIfAborted();
+        const stored = this.deps.sessions.load(ns, p, sessionId);
+        const fresh = !stored || stored.messages.length === 0;
+        const base = fresh ? prompts.seeds : stored.messages;
+        seedCount = fresh ? prompts.seeds.length : stored.seedCount;
+        const added = newMessages(base, seedCount, input.messages);
+        history = [...base, ...added];
+        toStore = fresh ? [...prompts.seeds, ...added] : added;
+      } catch (e) {
+        release();
+        throw e;
+      }
+    } else {
+      history = [...prompts.seeds, ...input.messages.filter((m) => !isSystem(m))];
+    }
+    try {
+      const chunks = await this.retrieve(history, signal);
+      const requestSystem = input.messages.filter(isSystem).map((m) => m.content ?? '').filter((t) => t.trim());
+      const system = systemPrompt([...prompts.system, ...requestSystem], chunks);
+      const request = await this.modelRequest(modelMessages(system, history), signal);
+      return { request, toStore, seedCount, release };
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  private async retrieve(history: ChatMessage[], signal: AbortSignal): Promise<RetrievedChunk[]> {
+    const { namespace, project, config, input, event } = this.spec;
+    const decision = planRag(config, input.rag, history);
+    if (!decision.run) {
+      if (input.rag.enabled === true || (input.rag.enabled === undefined && config.rag?.databases?.length)) event.ragSkipped(decision.reason);
+      return [];
+    }
+    if (!this.deps.retriever) {
+      event.ragSkipped('retrieval is not available in this server');
+      return [];
+    }
+    event.ragStart(decision.plan);
+    const out = await runRag(this.deps.retriever, namespace, project, config, decision.plan, signal);
+    signal.throwIfAborted();
+    event.ragDone(decision.plan, out);
+    return out.chunks;
+  }
+
+  private async modelRequest(messages: ChatMessage[], signal: AbortSignal): Promise<ChatRequest> {
+    const { input, model, namespace, project, config } = this.spec;
+    const req: ChatRequest = { model: model.model, messages, ...input.sampling };
+    if (input.thinking.think !== undefined) req.think = input.thinking.think;
+    if (input.thinking.thinkingBudget !== undefined) req.thinking_budget = input.thinking.thinkingBudget;
+    const serverTools = this.deps.tools ? await this.deps.tools.tools({ namespace, project, config, model }, signal) : [];
+    const tools: ToolDefinition[] = [...configTools(model), ...serverTools, ...(input.tools ?? [])];
+    if (tools.length) req.tools = tools;
+    if (input.toolChoice !== undefined) req.tool_choice = input.toolChoice;
+    if (Object.keys(input.extra).length) req.extra = input.extra;
+    return req;
+  }
+
+  private store(prep: Prepared, result: ChatResult): void {
+    const { sessionId, namespace, project } = this.spec;
+    if (!sessionId) return;
+    const answer: ChatMessage = { role: 'assistant', content: result.content || (result.tool_calls?.length ? null : '') };
+    if (result.tool_calls?.length) answer.tool_calls = result.tool_calls;
+    this.deps.sessions.append(namespace, project, sessionId, [...prep.toStore, answer], prep.seedCount);
+  }
+
+  /** Upstream failures are 502s naming the model and the cause (decision A2); the rest pass through. */
+  private mapError(e: unknown): unknown {
+    if (e instanceof RuntimeError) {
+      const { model } = this.spec;
+      return upstreamError(`Model '${model.name}' (${model.provider} ${model.model}) failed: ${e.message}`, e);
+    }
+    return e;
+  }
+}
+
+/** Tools declared on the model in the config, as OpenAI function tools. */
+function configTools(model: ModelConfig): ToolDefinition[] {
+  return (model.tools ?? []).map((t) => ({
+    type: 'function' as const,
+    function: { name: t.name, ...(t.description ? { description: t.description } : {}), ...(t.parameters ? { parameters: t.parameters } : {}) },
+  }));
+}
