@@ -19,15 +19,17 @@ export function openMetadataDb(path: string): SqliteDb {
   return db;
 }
 
-/** Applies `steps[i]` for every i >= the component's recorded version, each in its own transaction. */
+/**
+ * Applies `steps[i]` for every i >= the component's recorded version. The version is read inside an IMMEDIATE
+ * transaction, so processes opening a new data dir at the same moment apply each step once.
+ */
 export function migrate(db: SqliteDb, component: string, steps: string[]): void {
-  const row = db.prepare('SELECT version FROM schema_versions WHERE component = ?').get(component) as { version: number } | undefined;
-  let version = row?.version ?? 0;
-  for (; version < steps.length; version++) {
-    const step = steps[version];
+  const readVersion = () => (db.prepare('SELECT version FROM schema_versions WHERE component = ?').get(component) as { version: number } | undefined)?.version ?? 0;
+  for (let i = 0; i < steps.length; i++) {
     db.transaction(() => {
-      db.exec(step);
-      db.prepare('INSERT INTO schema_versions (component, version) VALUES (?, ?) ON CONFLICT(component) DO UPDATE SET version = excluded.version').run(component, version + 1);
-    })();
+      if (readVersion() > i) return;
+      db.exec(steps[i]);
+      db.prepare('INSERT INTO schema_versions (component, version) VALUES (?, ?) ON CONFLICT(component) DO UPDATE SET version = excluded.version').run(component, i + 1);
+    }).immediate();
   }
 }

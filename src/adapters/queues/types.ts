@@ -47,7 +47,16 @@ export class TaskFailure extends Error {
   }
 }
 
+/** An external service a queue depends on (e.g. Redis), checked by `/health` under `name`. */
+export interface QueueService {
+  name: string;
+  /** Resolves with a short status message when the service answers; rejects when it does not. */
+  ping(): Promise<string>;
+}
+
 export interface TaskQueue {
+  /** Set when tasks run in other processes (`lf worker`) through an external service. */
+  readonly service?: QueueService;
   register(kind: string, handler: TaskHandler): void;
   enqueue(kind: string, payload: Record<string, unknown>, scope: TaskScope): Promise<string>;
   /** Records a task that is already finished (e.g. nothing to process). */

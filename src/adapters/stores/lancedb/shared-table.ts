@@ -101,7 +101,7 @@ export async function acquireTable(dir: string, name: string): Promise<SharedTab
   if (!pending) {
     pending = (async () => {
       const lance = await loadLance();
-      const shared = new SharedTable(lance, await lance.connect(resolve(dir)), resolve(dir), name);
+      const shared = new SharedTable(lance, await lance.connect(resolve(dir), { readConsistencyInterval: 0 }), resolve(dir), name);
       await shared.load();
       return shared;
     })();

@@ -1,0 +1,48 @@
+/**
+ * The task backend from `LF_TASK_BACKEND`: unset or `sqlite` → the embedded SQLite queue (tasks run in the API
+ * process); `redis://host:port/db` → BullMQ on Redis (tasks run in `lf worker` processes).
+ */
+import type { Logger } from 'pino';
+import type { SqliteDb } from '../../storage/sqlite.js';
+import { SqliteTaskQueue } from './sqlite-queue.js';
+import { BullMqTaskQueue } from './bullmq-queue.js';
+import type { TaskQueue } from './types.js';
+
+export type TaskBackendKind = 'sqlite' | 'redis';
+
+export interface TaskQueueSettings {
+  /** `sqlite` (default) or a `redis://` / `rediss://` URL. */
+  backend?: string;
+  /** Tasks run at once by this process when it runs tasks. */
+  concurrency?: number;
+  /** Milliseconds a dead worker's task waits before another worker re-runs it (redis only; default 30 000). */
+  lockMs?: number;
+}
+
+export function taskBackendKind(backend: string | undefined): TaskBackendKind {
+  const b = (backend ?? '').trim();
+  if (b === '' || b === 'sqlite') return 'sqlite';
+  if (/^rediss?:\/\//.test(b)) return 'redis';
+  throw new Error(`LF_TASK_BACKEND must be 'sqlite' or a redis://host:port/db URL, got '${backend}'`);
+}
+
+/** The settings from the environment: LF_TASK_BACKEND, LF_TASK_CONCURRENCY, LF_TASK_LOCK_MS. */
+export function taskQueueSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): TaskQueueSettings {
+  const num = (name: string) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got '${raw}'`);
+    return n;
+  };
+  return { backend: env.LF_TASK_BACKEND, concurrency: num('LF_TASK_CONCURRENCY'), lockMs: num('LF_TASK_LOCK_MS') };
+}
+
+const factories: Record<TaskBackendKind, (s: TaskQueueSettings, db: SqliteDb, log: Logger) => TaskQueue> = {
+  sqlite: (s, db, log) => new SqliteTaskQueue(db, log, { concurrency: s.concurrency ?? 1 }),
+  redis: (s, _db, log) => new BullMqTaskQueue({ url: s.backend!.trim(), concurrency: s.concurrency ?? 1, lockMs: s.lockMs }, log),
+};
+
+export function createTaskQueue(s: TaskQueueSettings, db: SqliteDb, log: Logger): TaskQueue {
+  return factories[taskBackendKind(s.backend)](s, db, log);
+}

@@ -1,0 +1,148 @@
+/**
+ * A real Redis for tests: `redis-server` (Debian's package) started on a free 127.0.0.1 port with no persistence,
+ * in a temp dir, and stopped afterwards. Tests skip with `needRedis()` when the binary is not installed.
+ *
+ *   const redis = await startRedisServer();
+ *   ... use redis.url (redis://127.0.0.1:<port>/0) ...
+ *   await redis.stop();
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TaskScope } from '../../src/adapters/queues/types.js';
+import type { BullMqQueueOptions } from '../../src/adapters/queues/bullmq-queue.js';
+import { tempDir } from './tmp.js';
+import { REPO_ROOT } from './shared.js';
+
+export const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+let available: boolean | undefined;
+
+/** `false` when redis-server can run here, else a skip reason. */
+export function needRedis(): false | string {
+  available ??= spawnSync(REDIS_BIN, ['--version'], { stdio: 'ignore' }).status === 0;
+  return available ? false : `needs ${REDIS_BIN} (install it with \`apt-get install -y redis-server\`)`;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function startOnce(): Promise<RedisServer> {
+  const port = await freePort();
+  const dir = await tempDir('lf-redis-');
+  const child = spawn(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
+      const onData = (d: Buffer) => {
+        out += d;
+        if (out.includes('Ready to accept connections')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`redis-server exited (${code}): ${out}`));
+      });
+    });
+  } catch (e) {
+    child.kill('SIGKILL');
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+  child.stdout!.resume();
+  child.stderr!.resume();
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `redis://127.0.0.1:${port}/0`,
+    port,
+    child,
+    stop: () =>
+      (stopped ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        await exited;
+        await rm(dir, { recursive: true, force: true });
+      })()),
+  };
+}
+
+/** Starts redis-server on a free port (retrying if another process took the port in between). */
+export async function startRedisServer(): Promise<RedisServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce();
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
+/**
+ * Runs one never-ending task of `kind` in a child process on the given BullMQ queue and SIGKILLs the child once
+ * the task is STARTED: a worker dying mid-task. Resolves with the task id.
+ */
+export async function crashTaskInChild(opts: BullMqQueueOptions, kind: string, scope: TaskScope): Promise<string> {
+  const code = `
+    const { BullMqTaskQueue } = await import(${JSON.stringify(join(REPO_ROOT, 'src/adapters/queues/bullmq-queue.ts'))});
+    const { default: pino } = await import('pino');
+    const q = new BullMqTaskQueue(${JSON.stringify(opts)}, pino({ level: 'silent' }));
+    q.register(${JSON.stringify(kind)}, () => new Promise(() => {}));
+    await q.start();
+    const id = await q.enqueue(${JSON.stringify(kind)}, {}, ${JSON.stringify(scope)});
+    for (;;) {
+      if ((await q.get(id))?.state === 'STARTED') break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    process.stdout.write('STARTED ' + id + '\\n');
+  `;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`child never started its task: ${out} ${err}`)), 30_000);
+      child.stdout!.on('data', (d) => {
+        out += d;
+        const m = /STARTED (\S+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      child.once('exit', (c) => {
+        clearTimeout(timer);
+        reject(new Error(`child exited (${c}): ${out} ${err}`));
+      });
+    });
+  } finally {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
