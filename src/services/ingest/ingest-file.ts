@@ -9,7 +9,8 @@ import type { EventLog } from '../events.js';
 import type { FileMeta } from '../../storage/dataset-files.js';
 import type { StoredChunk } from '../../adapters/stores/types.js';
 import { embeddingStrategyOf, type RagResources } from '../rag/resources.js';
-import { IN_WORKER_EMBEDDERS, type PreparedFile, type PrepareInput } from './prepare.js';
+import type { PreparedFile, PrepareInput } from './prepare.js';
+import { IN_WORKER_EMBEDDERS } from './placement.js';
 
 export type IngestStage = 'parse' | 'chunk' | 'embed' | 'store';
 

@@ -36,8 +36,6 @@ export interface PreparedFile {
   embedder?: { model: string; dimension: number };
 }
 
-/** Embedders cheap and self-contained enough to run inside the prepare worker. */
-export const IN_WORKER_EMBEDDERS = new Set(['HashingEmbedder']);
 
 export async function prepareFile(input: PrepareInput): Promise<PreparedFile> {
   const warnings: string[] = [];
