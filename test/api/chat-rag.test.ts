@@ -89,7 +89,7 @@ describe('Chat with RAG', () => {
     assert.ok(found.length >= 1 && found.length <= 10, `${found.length} chunks (strategy top_k 10)`);
     assert.equal(found[0].source, 'handbook.md');
     assert.match(found[0].content, /Shear llamas once a year/);
-    for (const b of found) assert.ok(b.relevance >= 0 && b.relevance <= 1 && String(b.relevance).split('.')[1]?.length <= 3);
+    for (const b of found) assert.ok(b.relevance >= 0 && b.relevance <= 1 && (String(b.relevance).split('.')[1] ?? '').length <= 3, `relevance ${b.relevance} in [0,1], at most 3 decimals`);
     for (let i = 1; i < found.length; i++) assert.ok(found[i - 1].relevance >= found[i].relevance, 'best first');
     // The block is per request: it is not in the conversation the upstream saw.
     assert.equal(fake.lastChat!.body.messages.length, 2);
