@@ -1,12 +1,13 @@
 /**
  * Projects (decision A3): `llamafarm.yaml` files under `$LF_DATA_DIR/projects/{ns}/{p}`. Every config write goes
- * through `mutate`, which holds the per-project lock, validates the whole result before writing, and writes
+ * through `mutate`, which holds the project's cross-process lock, validates the whole result before writing, and writes
  * atomically. Other services load configs with `loadConfig` (404 for a missing project, 422 for a broken one).
  */
 import { readdir, rm, stat, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { badRequest, conflict, notFound, unprocessable, LfError, type ValidationIssue } from '../core/errors.js';
 import { assertResourceName } from '../core/names.js';
-import { KeyedMutex } from '../core/mutex.js';
+import { FileLocks } from '../core/file-lock.js';
 import type { DataLayout } from '../storage/layout.js';
 import { ConfigFileError, readConfigFile, writeConfigFile } from '../config/project-file.js';
 import { ConfigValidationError, schemaIssues, summarizeIssues, validateConfig, type ConfigIssue } from '../config/validate.js';
@@ -44,7 +45,8 @@ export function configIssuesToValidation(issues: ConfigIssue[], prefix: (string 
 }
 
 export class ProjectsService {
-  private readonly lock = new KeyedMutex();
+  /** Config writes hold this lock: one writer per project across every process on the data dir. */
+  private readonly locks = new FileLocks();
   private readonly deletionHooks: ProjectDeletionHook[] = [];
 
   constructor(
@@ -54,6 +56,11 @@ export class ProjectsService {
 
   onDelete(hook: ProjectDeletionHook): void {
     this.deletionHooks.push(hook);
+  }
+
+  /** Runs `fn` holding the project's cross-process lock (`projects/<ns>/.<project>.lock`, beside its folder). */
+  private withLock<T>(namespace: string, project: string, fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(join(this.layout.namespaceDir(namespace), `.${project}.lock`), fn);
   }
 
   private checkNames(namespace: string, project?: string): void {
@@ -128,7 +135,7 @@ export class ProjectsService {
     if (namespace === RESERVED_NAMESPACE) throw badRequest(`Namespace ${RESERVED_NAMESPACE} is reserved`);
     assertResourceName(name, ['body', 'name']);
     const rendered = await renderTemplate(template || this.opts.defaultTemplate, namespace, name, this.layout.templatesDir);
-    return this.lock.run(`${namespace}/${name}`, async () => {
+    return this.withLock(namespace, name, async () => {
       if (await this.exists(namespace, name)) throw conflict(`Project ${namespace}/${name} already exists`);
       try {
         validateConfig(rendered.config);
@@ -168,7 +175,7 @@ export class ProjectsService {
     change: (config: ProjectConfig) => ProjectConfig | Record<string, unknown> | void | Promise<ProjectConfig | Record<string, unknown> | void>,
     issueLoc: (string | number)[] = ['body'],
   ): Promise<ProjectInfo> {
-    return this.lock.run(`${namespace}/${project}`, async () => {
+    return this.withLock(namespace, project, async () => {
       const current = await this.loadConfig(namespace, project);
       const copy = structuredClone(current);
       const next = ((await change(copy)) ?? copy) as Record<string, unknown>;
@@ -187,7 +194,7 @@ export class ProjectsService {
   /** Really deletes the project (config, files, vectors, sessions, events) and returns it as it was. */
   async delete(namespace: string, project: string): Promise<ProjectInfo> {
     const dir = await this.requireDir(namespace, project);
-    return this.lock.run(`${namespace}/${project}`, async () => {
+    return this.withLock(namespace, project, async () => {
       let info: ProjectInfo;
       try {
         info = await this.readInfo(namespace, project);
