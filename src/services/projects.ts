@@ -9,7 +9,8 @@ import { badRequest, conflict, notFound, unprocessable, LfError, type Validation
 import { assertResourceName } from '../core/names.js';
 import { FileLocks } from '../core/file-lock.js';
 import type { DataLayout } from '../storage/layout.js';
-import { ConfigFileError, readConfigFile, writeConfigFile } from '../config/project-file.js';
+import { statSync } from 'node:fs';
+import { ConfigFileError, findConfigFile, readConfigFile, writeConfigFile } from '../config/project-file.js';
 import { ConfigValidationError, schemaIssues, summarizeIssues, validateConfig, type ConfigIssue } from '../config/validate.js';
 import { renderTemplate } from '../config/templates.js';
 import type { ProjectConfig } from '../config/schema.js';
@@ -44,7 +45,22 @@ export function configIssuesToValidation(issues: ConfigIssue[], prefix: (string 
   return issues.map((i) => ({ loc: [...prefix, ...pathToLoc(i.path)], msg: i.path ? `${i.path}: ${i.message}` : i.message, type: 'value_error' }));
 }
 
+/** Parsed configs kept at most (least recently read dropped first). */
+const MAX_CACHED_CONFIGS = 256;
+
+/** Which version of a file this is: saves are atomic renames, so each changes the inode (and usually mtime/size). */
+function fileVersion(path: string): string | undefined {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st ? `${st.ino}:${st.mtimeMs}:${st.size}` : undefined;
+}
+
 export class ProjectsService {
+  /**
+   * Parsing and validating `llamafarm.yaml` costs milliseconds, a `stat` microseconds: a project's info is reused
+   * while its file keeps the same version. Callers get copies, so nothing they change leaks into the cache.
+   */
+  private readonly infoCache = new Map<string, { path: string; version: string; info: ProjectInfo }>();
+
   /** Config writes hold this lock: one writer per project across every process on the data dir. */
   private readonly locks = new FileLocks();
   private readonly deletionHooks: ProjectDeletionHook[] = [];
@@ -84,6 +100,22 @@ export class ProjectsService {
 
   private async readInfo(namespace: string, project: string): Promise<ProjectInfo> {
     const dir = await this.requireDir(namespace, project);
+    const key = `${namespace}/${project}`;
+    const hit = this.infoCache.get(key);
+    if (hit && fileVersion(hit.path) === hit.version) return structuredClone(hit.info);
+    // The version is taken before reading: a save racing with the read makes it stale, never the cache.
+    const path = await findConfigFile(dir);
+    const version = path ? fileVersion(path) : undefined;
+    const info = await this.readInfoFromFile(namespace, project, dir);
+    this.infoCache.delete(key);
+    if (path && version) {
+      this.infoCache.set(key, { path, version, info: structuredClone(info) });
+      if (this.infoCache.size > MAX_CACHED_CONFIGS) this.infoCache.delete(this.infoCache.keys().next().value as string);
+    }
+    return info;
+  }
+
+  private async readInfoFromFile(namespace: string, project: string, dir: string): Promise<ProjectInfo> {
     let file;
     try {
       file = await readConfigFile(dir);
