@@ -204,6 +204,27 @@ describe('LanceDBStore', () => {
     await again.close();
   });
 
+  test('a maintenance job that runs past its time limit is killed, reported and retried after the next write', async () => {
+    const store = await LanceDBStore.open({ dir: freshDir(), indexPolicy: { annThreshold: 100 } });
+    process.env.LF_LANCE_MAINTENANCE_TIMEOUT_MS = '1';
+    try {
+      await store.upsert(Array.from({ length: 150 }, (_, i) => chunk(i)));
+      await store.settle();
+    } finally {
+      delete process.env.LF_LANCE_MAINTENANCE_TIMEOUT_MS;
+    }
+    let d = await store.describe();
+    assert.equal(d.indexes?.vector, 'FLAT');
+    assert.match(d.indexes?.lastError ?? '', /SIGKILL.*timed out after 0 s/);
+    assert.equal(await store.count(), 150, 'no data lost with the job');
+    await store.upsert([chunk(150)]);
+    await store.settle();
+    d = await store.describe();
+    assert.equal(d.indexes?.vector, 'IVF_HNSW_SQ', JSON.stringify(d.indexes));
+    assert.equal(d.indexes?.lastError, undefined);
+    await store.close();
+  });
+
   test('ann_index none keeps exact search whatever the size', async () => {
     const store = await LanceDBStore.open({ dir: freshDir(), indexPolicy: { annIndex: 'none', annThreshold: 10 } });
     await store.upsert(Array.from({ length: 50 }, (_, i) => chunk(i)));

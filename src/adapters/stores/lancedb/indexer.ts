@@ -29,6 +29,16 @@ export const DEFAULT_INDEX_POLICY: IndexPolicy = { annIndex: 'IVF_HNSW_SQ', annT
 const UNINDEXED_ROWS_MIN = 2_000;
 const UNINDEXED_SHARE = 0.05;
 
+/**
+ * A maintenance job still running after this long is killed (`LF_LANCE_MAINTENANCE_TIMEOUT_MS`, default 30 min;
+ * an ANN build over 100k rows takes a few minutes here): a child stuck inside LanceDB must not keep `settle()`
+ * and shutdown waiting forever. The job is retried after the next write, like any failed one.
+ */
+function maintenanceTimeoutMs(): number {
+  const n = Number(process.env.LF_LANCE_MAINTENANCE_TIMEOUT_MS);
+  return Number.isFinite(n) && n > 0 ? n : 30 * 60 * 1000;
+}
+
 /** Versions older than this are pruned by optimisation (never the current one). */
 const PRUNE_OLDER_THAN_MS = 60 * 60 * 1000;
 
@@ -185,9 +195,16 @@ export class TableIndexer {
     let stderr = '';
     child.on('message', (m) => (report = m as MaintenanceReport));
     child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    const timeoutMs = maintenanceTimeoutMs();
+    const watchdog = setTimeout(() => {
+      stderr += ` timed out after ${Math.round(timeoutMs / 1000)} s`;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    watchdog.unref();
     const done = new Promise<void>((resolve) => {
       child.on('error', (err) => (stderr += String(err)));
       child.on('exit', (code, signal) => {
+        clearTimeout(watchdog);
         void this.finish(report, code, signal, stderr, writesAtStart).finally(resolve);
       });
     });
