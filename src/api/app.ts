@@ -7,6 +7,7 @@ import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import multipart from '@fastify/multipart';
+import type { Options as AjvOptions } from 'ajv';
 import type { AppContext } from '../services/context.js';
 import { ProjectConfigSchema } from '../config/schema.js';
 import { installErrorHandling } from './error-handler.js';
@@ -19,11 +20,15 @@ import { exampleRoutes } from './routes/examples.js';
 import { ragRoutes } from './routes/rag.js';
 import { chatRoutes } from './routes/chat.js';
 import { modelRoutes } from './routes/models.js';
+import { installMcpServer } from './mcp/index.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
 
 /** Every resource's routes, in the order they appear in the OpenAPI document. */
 export const ROUTE_MODULES: RouteModule[] = [systemRoutes, projectRoutes, datasetRoutes, taskRoutes, ragRoutes, chatRoutes, eventLogRoutes, exampleRoutes, modelRoutes];
+
+/** Request validation options (Fastify's ajv), shared with the MCP tools so both validate alike. */
+export const AJV_OPTIONS: AjvOptions = { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true };
 
 export interface BuildAppOptions {
   extraRoutes?: RouteModule[];
@@ -34,7 +39,7 @@ export async function buildApp(ctx: AppContext, o: BuildAppOptions = {}): Promis
     loggerInstance: ctx.log as unknown as FastifyBaseLogger,
     bodyLimit: 16 * 1024 * 1024,
     routerOptions: { maxParamLength: 2048 },
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    ajv: { customOptions: AJV_OPTIONS },
     // Requests in flight get this long to finish on shutdown before sockets are closed.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
@@ -51,6 +56,8 @@ export async function buildApp(ctx: AppContext, o: BuildAppOptions = {}): Promis
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(multipart, { limits: { fileSize: ctx.settings.maxUploadBytes, files: 1, fields: 10 } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // Before the routes: it captures the ones tagged `mcp` as they are added.
+  installMcpServer(app, { serverInfo: { name: 'llamafarm', version: ctx.settings.version }, ajvOptions: AJV_OPTIONS });
   for (const mod of [...ROUTE_MODULES, ...(o.extraRoutes ?? [])]) await mod(app, ctx);
   return app;
 }
