@@ -13,12 +13,22 @@ type LanceModule = typeof Lance;
 let lanceModule: Promise<LanceModule> | undefined;
 
 /**
- * Loads LanceDB on first use. Its Rust logger reads `LANCEDB_LOG` once, at load: unless the environment says
- * otherwise we keep it at `error`, which silences the "No existing dataset … it will be created" warning that
- * every new table prints.
+ * Threads of Lance's CPU pool unless `LANCE_CPU_THREADS` says otherwise. Lance's full-text index builder
+ * deadlocks (every thread parked, 0 % CPU, for ever) when that pool's blocking side has a single usable thread,
+ * which is what a 2-core host gets by default (lancedb/lancedb#3568); here it hung `optimize` folding new rows
+ * into the indexes of a 100k-row table.
+ */
+export const DEFAULT_LANCE_CPU_THREADS = 4;
+
+/**
+ * Loads LanceDB on first use. Its Rust side reads the environment once, at load: unless the environment says
+ * otherwise we keep its logger (`LANCEDB_LOG`) at `error`, which silences the "No existing dataset … it will be
+ * created" warning that every new table prints, and its CPU pool (`LANCE_CPU_THREADS`) gets
+ * DEFAULT_LANCE_CPU_THREADS threads. Child processes (the maintenance worker) inherit both.
  */
 export function loadLance(): Promise<LanceModule> {
   process.env.LANCEDB_LOG ??= 'error';
+  process.env.LANCE_CPU_THREADS ??= String(DEFAULT_LANCE_CPU_THREADS);
   lanceModule ??= import('@lancedb/lancedb');
   return lanceModule;
 }
