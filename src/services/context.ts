@@ -10,9 +10,10 @@ import { DataLayout } from '../storage/layout.js';
 import { openMetadataDb, type SqliteDb } from '../storage/sqlite.js';
 import { ProjectsService } from './projects.js';
 import { EventLog } from './events.js';
+import { metadataUrlFromEnv, openMetadataStores } from './metadata.js';
 import { HealthService, storageProbe } from './health.js';
 import { VersionCheckService } from './version-check.js';
-import { createTaskQueue, taskBackendKind, taskQueueSettingsFromEnv } from '../adapters/queues/registry.js';
+import { openTaskQueue, taskBackendKind, taskQueueSettingsFromEnv } from '../adapters/queues/registry.js';
 import type { TaskQueue } from '../adapters/queues/types.js';
 import { TasksService } from './tasks.js';
 import { RagResources } from './rag/resources.js';
@@ -24,7 +25,7 @@ import { createPreparer } from './ingest/prepare-pool.js';
 import { modelPathResolver } from './models-cache/index.js';
 import { INGEST_DATASET, ingestDatasetHandler } from './ingest/ingest-dataset.js';
 import { ChatService } from './chat/service.js';
-import { SessionStore } from './chat/sessions.js';
+import { McpClientPool } from './mcp-client/index.js';
 
 export interface AppContext {
   settings: Settings;
@@ -64,9 +65,17 @@ export async function createContext(settings: Settings, log?: Logger, o: Context
   await mkdir(layout.projectsDir, { recursive: true });
   const db = openMetadataDb(layout.metadataDbPath);
   const closers: (() => Promise<void> | void)[] = [() => void db.close()];
+  const metadata = await openMetadataStores(db, metadataUrlFromEnv()).catch((e: unknown) => {
+    db.close();
+    throw e;
+  });
+  closers.push(() => metadata.close());
   const projects = new ProjectsService(layout, { defaultTemplate: settings.configTemplate });
-  const events = new EventLog(db, (ns, p) => layout.configSnapshotsDir(ns, p));
-  projects.onDelete((ns, p) => void events.deleteProject(ns, p));
+  const events = new EventLog(metadata.events, (ns, p) => layout.configSnapshotsDir(ns, p), logger);
+  closers.push(() => events.close());
+  projects.onDelete(async (ns, p) => {
+    await events.deleteProject(ns, p);
+  });
   const health = new HealthService();
   health.register('server', () => ({ status: 'healthy', message: 'API process responding' }));
   health.register('storage', storageProbe(layout.projectsDir));
@@ -78,7 +87,7 @@ export async function createContext(settings: Settings, log?: Logger, o: Context
   const preparer = createPreparer();
   closers.push(() => preparer.close());
   const queueSettings = taskQueueSettingsFromEnv();
-  const queue = createTaskQueue({ ...queueSettings, concurrency: o.taskConcurrency ?? queueSettings.concurrency }, db, logger);
+  const queue = await openTaskQueue({ ...queueSettings, concurrency: o.taskConcurrency ?? queueSettings.concurrency }, db, logger, metadata.postgres);
   closers.push(() => queue.close());
   queue.register(INGEST_DATASET, ingestDatasetHandler({ projects, layout, resources, events, prepare: (i) => preparer.prepare(i), log: logger }));
   const tasks = new TasksService(queue);
@@ -87,7 +96,11 @@ export async function createContext(settings: Settings, log?: Logger, o: Context
   closers.push(() => retrieval.close());
   const databases = new DatabasesService(projects, resources);
   const examples = new ExamplesService({ root: defaultExamplesDir(), projects, datasets, maxUploadBytes: settings.maxUploadBytes, log: logger });
-  const chat = new ChatService({ projects, layout, events, sessions: new SessionStore(db), retriever: retrieval });
+  // The project's MCP servers as chat tools; closed after chat (closers run last-first).
+  const mcp = new McpClientPool({ log: logger, projectDir: (ns, p) => layout.projectDir(ns, p), version: settings.version });
+  closers.push(() => mcp.close());
+  projects.onDelete((ns, p) => mcp.closeProject(ns, p));
+  const chat = new ChatService({ projects, layout, events, sessions: metadata.sessions, retriever: retrieval, tools: mcp });
   closers.push(() => chat.close());
   retrieval.variationGenerator = chat.variationGenerator();
   projects.onDelete((ns, p) => chat.forgetProject(ns, p));

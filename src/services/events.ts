@@ -1,11 +1,12 @@
 /**
  * Event logs (decision A10): a recorder the features call (start an event, add sub-events with data and timing,
- * complete or fail it), backed by an indexed SQLite table so listing with filters stays fast at 100k events.
+ * complete or fail it), backed by an indexed `EventStore` (SQLite embedded, Postgres for replicas) so listing with
+ * filters stays fast at 100k events.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { migrate, type SqliteDb } from '../storage/sqlite.js';
+import type { Logger } from 'pino';
 
 export interface SubEvent {
   timestamp: string;
@@ -111,16 +112,17 @@ export class EventRecorder {
     return round2(performance.now() - this.startedPerf);
   }
 
-  complete(summary: Record<string, unknown> = {}): void {
-    this.finish('completed', null, summary);
+  /** Finishes the event; the promise resolves once it is stored (callers need not wait). */
+  complete(summary: Record<string, unknown> = {}): Promise<void> {
+    return this.finish('completed', null, summary);
   }
 
-  fail(error: unknown, summary: Record<string, unknown> = {}): void {
-    this.finish('failed', error instanceof Error ? error.message : String(error), summary);
+  fail(error: unknown, summary: Record<string, unknown> = {}): Promise<void> {
+    return this.finish('failed', error instanceof Error ? error.message : String(error), summary);
   }
 
-  private finish(status: 'completed' | 'failed', error: string | null, summary: Record<string, unknown>): void {
-    if (this.done) return;
+  private finish(status: 'completed' | 'failed', error: string | null, summary: Record<string, unknown>): Promise<void> {
+    if (this.done) return Promise.resolve();
     this.done = true;
     const total = this.elapsedMs();
     const detail: EventDetail = {
@@ -143,26 +145,51 @@ export class EventRecorder {
       total_elapsed_time_ms: total,
       ...(this.firstTokenMs !== undefined ? { time_to_first_token_ms: this.firstTokenMs } : {}),
     };
-    this.log.store(detail, this.startedAt);
+    return this.log.store(detail, this.startedAt);
   }
 }
 
+/**
+ * Where events are kept: the SQLite metadata database (events-sqlite.ts, embedded) or Postgres
+ * (events-postgres.ts, `LF_METADATA_URL`, shared by API replicas). Lists are newest first (start time, then id).
+ */
+export interface EventStore {
+  /** Stores (or replaces) a finished event; `startedAtMs` is its index time. */
+  record(detail: EventDetail, startedAtMs: number): Promise<void>;
+  list(namespace: string, project: string, q: EventListQuery): Promise<{ total: number; events: EventSummaryItem[] }>;
+  get(namespace: string, project: string, eventId: string): Promise<EventDetail | undefined>;
+  /** Deletes a project's events; returns how many. */
+  deleteProject(namespace: string, project: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The list item of an event (its detail without sub-events and data). */
+export function summaryOf(d: EventDetail): EventSummaryItem {
+  const item: EventSummaryItem = {
+    event_id: d.event_id,
+    type: d.type,
+    event_type: d.event_type,
+    timestamp: d.timestamp,
+    summary: d.summary,
+    request_id: d.request_id,
+    status: d.status,
+    duration_ms: d.duration_ms,
+    namespace: d.namespace,
+    project: d.project,
+  };
+  if (d.config_hash) item.config_hash = d.config_hash;
+  return item;
+}
+
+/** The event log service: starts recorders, stores what they finish, answers lists and details. */
 export class EventLog {
-  private readonly insert;
+  private readonly writes = new Set<Promise<void>>();
 
   constructor(
-    private readonly db: SqliteDb,
+    private readonly events: EventStore,
     private readonly snapshotsDir?: (ns: string, project: string) => string,
-  ) {
-    migrate(db, 'events', [
-      `CREATE TABLE events (
-         event_id TEXT PRIMARY KEY, namespace TEXT NOT NULL, project TEXT NOT NULL, type TEXT NOT NULL,
-         ts_ms INTEGER NOT NULL, status TEXT NOT NULL, body TEXT NOT NULL);
-       CREATE INDEX events_by_project_time ON events(namespace, project, ts_ms DESC);
-       CREATE INDEX events_by_project_type_time ON events(namespace, project, type, ts_ms DESC);`,
-    ]);
-    this.insert = db.prepare('INSERT OR REPLACE INTO events (event_id, namespace, project, type, ts_ms, status, body) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  }
+    private readonly log?: Pick<Logger, 'warn'>,
+  ) {}
 
   /** Starts an event; `config` (when given) is hashed and snapshotted once under `PD/configs/`. */
   start(o: { namespace: string; project: string; type: string; requestId?: string; config?: unknown }): EventRecorder {
@@ -185,59 +212,39 @@ export class EventLog {
     }
   }
 
-  /** @internal called by recorders */
-  store(detail: EventDetail, startedAtMs: number): void {
-    this.insert.run(detail.event_id, detail.namespace, detail.project, detail.type, startedAtMs, detail.status, JSON.stringify(detail));
-  }
-
-  list(namespace: string, project: string, q: EventListQuery): { total: number; events: EventSummaryItem[] } {
-    const where = ['namespace = ?', 'project = ?'];
-    const args: unknown[] = [namespace, project];
-    if (q.type) {
-      where.push('type = ?');
-      args.push(q.type);
-    }
-    if (q.startTime) {
-      where.push('ts_ms >= ?');
-      args.push(q.startTime.getTime());
-    }
-    if (q.endTime) {
-      where.push('ts_ms <= ?');
-      args.push(q.endTime.getTime());
-    }
-    const w = where.join(' AND ');
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM events WHERE ${w}`).get(...args) as { n: number }).n;
-    const rows = this.db
-      .prepare(`SELECT body FROM events WHERE ${w} ORDER BY ts_ms DESC, event_id DESC LIMIT ? OFFSET ?`)
-      .all(...args, q.limit, q.offset) as { body: string }[];
-    const events = rows.map((r) => {
-      const d = JSON.parse(r.body) as EventDetail;
-      const item: EventSummaryItem = {
-        event_id: d.event_id,
-        type: d.type,
-        event_type: d.event_type,
-        timestamp: d.timestamp,
-        summary: d.summary,
-        request_id: d.request_id,
-        status: d.status,
-        duration_ms: d.duration_ms,
-        namespace: d.namespace,
-        project: d.project,
-      };
-      if (d.config_hash) item.config_hash = d.config_hash;
-      return item;
+  /**
+   * @internal called by recorders. Never rejects: an event that cannot be stored is logged, and the feature that
+   * recorded it goes on. `flush` waits for the writes in flight.
+   */
+  store(detail: EventDetail, startedAtMs: number): Promise<void> {
+    const write = this.events.record(detail, startedAtMs).catch((e: unknown) => {
+      this.log?.warn({ err: e instanceof Error ? e.message : String(e), event: detail.event_id }, 'event not stored');
     });
-    return { total, events };
+    this.writes.add(write);
+    void write.finally(() => this.writes.delete(write));
+    return write;
   }
 
-  get(namespace: string, project: string, eventId: string): EventDetail | undefined {
-    const row = this.db.prepare('SELECT body FROM events WHERE event_id = ? AND namespace = ? AND project = ?').get(eventId, namespace, project) as
-      | { body: string }
-      | undefined;
-    return row ? (JSON.parse(row.body) as EventDetail) : undefined;
+  /** Waits until every event finished so far is stored. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.writes]);
   }
 
-  deleteProject(namespace: string, project: string): number {
-    return this.db.prepare('DELETE FROM events WHERE namespace = ? AND project = ?').run(namespace, project).changes;
+  list(namespace: string, project: string, q: EventListQuery): Promise<{ total: number; events: EventSummaryItem[] }> {
+    return this.events.list(namespace, project, q);
+  }
+
+  get(namespace: string, project: string, eventId: string): Promise<EventDetail | undefined> {
+    return this.events.get(namespace, project, eventId);
+  }
+
+  deleteProject(namespace: string, project: string): Promise<number> {
+    return this.events.deleteProject(namespace, project);
+  }
+
+  /** Waits for the writes in flight and closes the store. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.events.close();
   }
 }

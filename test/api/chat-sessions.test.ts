@@ -9,7 +9,8 @@ import { loadSettings } from '../../src/core/settings.js';
 import { createContext } from '../../src/services/context.js';
 import { buildApp } from '../../src/api/app.js';
 import { openMetadataDb } from '../../src/storage/sqlite.js';
-import { SessionStore, sessionTtlMs } from '../../src/services/chat/sessions.js';
+import { sessionTtlMs } from '../../src/services/chat/sessions.js';
+import { SqliteSessionStore } from '../../src/services/chat/sessions-sqlite.js';
 
 const SEEDS = [
   { role: 'user', content: 'Who are you?' },
@@ -215,7 +216,7 @@ describe('Chat sessions', () => {
   });
 });
 
-describe('SessionStore: idle TTL of cached state', () => {
+describe('SqliteSessionStore: idle TTL of cached state', () => {
   test('LF_SESSION_TTL_SECONDS sets the TTL (default 30 min)', () => {
     assert.equal(sessionTtlMs({}), 1_800_000);
     assert.equal(sessionTtlMs({ LF_SESSION_TTL_SECONDS: '60' }), 60_000);
@@ -226,22 +227,22 @@ describe('SessionStore: idle TTL of cached state', () => {
     const dir = await tempDir();
     const db = openMetadataDb(`${dir}/meta.db`);
     let now = 1_000_000;
-    const store = new SessionStore(db, 60_000, () => now);
+    const store = new SqliteSessionStore(db, 60_000, () => now);
     try {
-      store.append('ns', 'p', 's1', [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }]);
-      store.append('ns', 'p', 's2', [{ role: 'user', content: 'c' }]);
+      await store.append('ns', 'p', 's1', [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }]);
+      await store.append('ns', 'p', 's2', [{ role: 'user', content: 'c' }]);
       assert.equal(store.cachedCount, 2);
       now += 30_000;
-      store.load('ns', 'p', 's1'); // s1 used again
+      await store.load('ns', 'p', 's1'); // s1 used again
       now += 45_000; // s2 idle for 75 s, s1 for 45 s
       store.purgeExpired();
       assert.equal(store.cachedCount, 1);
       now += 61_000;
       store.purgeExpired();
       assert.equal(store.cachedCount, 0);
-      assert.deepEqual(store.load('ns', 'p', 's2')?.messages, [{ role: 'user', content: 'c' }]);
+      assert.deepEqual((await store.load('ns', 'p', 's2'))?.messages, [{ role: 'user', content: 'c' }]);
       assert.equal(store.cachedCount, 1);
-      assert.equal(store.load('ns', 'p', 'nope'), undefined);
+      assert.equal(await store.load('ns', 'p', 'nope'), undefined);
     } finally {
       db.close();
       await rm(dir, { recursive: true, force: true });

@@ -92,7 +92,7 @@ describe('Event logs API', () => {
     })();
     const plan = t.ctx.db.prepare("EXPLAIN QUERY PLAN SELECT body FROM events WHERE namespace = ? AND project = ? AND type = ? ORDER BY ts_ms DESC LIMIT 10").all('ev', 'bulk', 'inference') as { detail: string }[];
     assert.ok(plan.some((p) => /USING INDEX events_by_project_type_time/.test(p.detail)), JSON.stringify(plan));
-    const res = t.ctx.events.list('ev', 'bulk', { type: 'rag_processing', limit: 5, offset: 0 });
+    const res = await t.ctx.events.list('ev', 'bulk', { type: 'rag_processing', limit: 5, offset: 0 });
     assert.equal(res.total, 2000);
     assert.equal(res.events[0].event_id, 'evt_bulk_19990');
   });

@@ -184,7 +184,7 @@ describe('Projects API', () => {
     assert.equal(json(res).project.config.name, 'soon');
     await assert.rejects(stat(join(t.dataDir, 'projects', 'gone', 'soon')));
     assert.equal((await t.app.inject('/v1/projects/gone/soon')).statusCode, 404);
-    assert.equal(t.ctx.events.list('gone', 'soon', { limit: 10, offset: 0 }).total, 0, 'events are deleted too');
+    assert.equal((await t.ctx.events.list('gone', 'soon', { limit: 10, offset: 0 })).total, 0, 'events are deleted too');
   });
 
   test('custom templates from $LF_DATA_DIR/templates', async () => {

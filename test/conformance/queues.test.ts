@@ -1,6 +1,7 @@
 /**
- * Runs the task queue conformance suite against both backends: the embedded SQLite queue and BullMQ on a real
- * redis-server (started here on a free port; skipped with a reason when redis-server is not installed).
+ * Runs the task queue conformance suite against every backend: the embedded queue on SQLite records and on
+ * shared Postgres records (LF_TEST_PG_URL or a throwaway cluster; skipped with a reason without PostgreSQL), and
+ * BullMQ on a real redis-server (started here on a free port; skipped with a reason when it is not installed).
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +13,11 @@ import { BullMqTaskQueue } from '../../src/adapters/queues/bullmq-queue.js';
 import type { TaskScope } from '../../src/adapters/queues/types.js';
 import { tempDir } from '../helpers/tmp.js';
 import { crashTaskInChild, needRedis, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { queueConformance, waitForState } from './queues.js';
+import { crashLocalTaskInChild } from '../helpers/queue-crash.js';
+import { needPostgres, startPostgresServer, type PostgresServer } from '../helpers/postgres-server.js';
+import { openPgMetadataDb } from '../../src/storage/postgres.js';
+import { PostgresTaskQueue } from '../../src/adapters/queues/postgres-queue.js';
+import { queueConformance } from './queues.js';
 
 const log = pino({ level: 'silent' });
 
@@ -22,16 +27,7 @@ queueConformance('SqliteTaskQueue', async () => {
   const db = openMetadataDb(path);
   return {
     open: async (o) => new SqliteTaskQueue(db, log, { progressIntervalMs: 0, ...o }),
-    async crashMidTask(kind: string, scope: TaskScope) {
-      const own = openMetadataDb(path);
-      const q = new SqliteTaskQueue(own, log);
-      q.register(kind, () => new Promise(() => undefined));
-      await q.start();
-      const id = await q.enqueue(kind, {}, scope);
-      await waitForState(q, id, ['STARTED']);
-      own.close(); // the process dies: no close(), the record stays STARTED
-      return id;
-    },
+    crashMidTask: (kind: string, scope: TaskScope) => crashLocalTaskInChild({ sqlitePath: path }, kind, scope),
     async cleanup() {
       db.close();
       await rm(dir, { recursive: true, force: true });
@@ -59,4 +55,24 @@ queueConformance(
     };
   },
   { skip: needRedis() },
+);
+
+let postgres: Promise<PostgresServer> | undefined;
+after(async () => {
+  if (postgres) await (await postgres).stop();
+});
+
+queueConformance(
+  'PostgresTaskQueue (postgres)',
+  async () => {
+    const server = await (postgres ??= startPostgresServer());
+    const url = await server.freshSchema();
+    const db = openPgMetadataDb(url);
+    return {
+      open: (o) => PostgresTaskQueue.open(db, log, { leaseMs: LOCK_MS, progressIntervalMs: 0, ...o }),
+      crashMidTask: (kind, scope) => crashLocalTaskInChild({ postgresUrl: url, leaseMs: LOCK_MS }, kind, scope),
+      cleanup: () => db.close(),
+    };
+  },
+  { skip: needPostgres() },
 );

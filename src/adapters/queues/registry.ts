@@ -1,10 +1,13 @@
 /**
- * The task backend from `LF_TASK_BACKEND`: unset or `sqlite` → the embedded SQLite queue (tasks run in the API
- * process); `redis://host:port/db` → BullMQ on Redis (tasks run in `lf worker` processes).
+ * The task backend from `LF_TASK_BACKEND`: unset or `sqlite` → the embedded queue (tasks run in the API process;
+ * records in SQLite, or in Postgres with LF_METADATA_URL so every API process and `lf worker` shares them);
+ * `redis://host:port/db` → BullMQ on Redis (tasks run in `lf worker` processes; records stay in Redis).
  */
 import type { Logger } from 'pino';
 import type { SqliteDb } from '../../storage/sqlite.js';
+import type { PgMetadataDb } from '../../storage/postgres.js';
 import { SqliteTaskQueue } from './sqlite-queue.js';
+import { PostgresTaskQueue } from './postgres-queue.js';
 import { BullMqTaskQueue } from './bullmq-queue.js';
 import type { TaskQueue } from './types.js';
 
@@ -15,7 +18,7 @@ export interface TaskQueueSettings {
   backend?: string;
   /** Tasks run at once by this process when it runs tasks. */
   concurrency?: number;
-  /** Milliseconds a dead worker's task waits before another worker re-runs it (redis only; default 30 000). */
+  /** Milliseconds a dead worker's task waits before another worker re-runs it (redis and Postgres; default 30 000). */
   lockMs?: number;
 }
 
@@ -45,4 +48,13 @@ const factories: Record<TaskBackendKind, (s: TaskQueueSettings, db: SqliteDb, lo
 
 export function createTaskQueue(s: TaskQueueSettings, db: SqliteDb, log: Logger): TaskQueue {
   return factories[taskBackendKind(s.backend)](s, db, log);
+}
+
+/**
+ * The task queue for this process: like `createTaskQueue`, except that with a Postgres metadata database
+ * (LF_METADATA_URL) the embedded queue keeps its records there, shared by every API process and `lf worker`.
+ */
+export async function openTaskQueue(s: TaskQueueSettings, db: SqliteDb, log: Logger, postgres?: PgMetadataDb): Promise<TaskQueue> {
+  if (postgres && taskBackendKind(s.backend) === 'sqlite') return PostgresTaskQueue.open(postgres, log, { concurrency: s.concurrency ?? 1, leaseMs: s.lockMs });
+  return createTaskQueue(s, db, log);
 }

@@ -1,12 +1,15 @@
 /**
- * The embedded task queue: task records in SQLite (durable across restarts), handlers run in this process with
- * bounded concurrency. A task found STARTED at startup was interrupted: it is queued again (handlers are
- * idempotent) until `maxAttempts`, then failed with a clear error — never left stuck.
+ * The embedded task queue (decision A4): task records in the SQLite metadata database (durable across restarts),
+ * handlers run in this process (local-queue.ts). Embedded means one process per data dir, so at start every task
+ * left STARTED by another process is from a previous run: it is queued again (handlers are idempotent) until
+ * `maxAttempts`, then failed with a clear error — never left stuck. Scaled out, the same queue runs over Postgres
+ * records (postgres-queue.ts) with leases instead.
  */
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { migrate, type SqliteDb } from '../../storage/sqlite.js';
-import { TaskFailure, type TaskHandler, type TaskQueue, type TaskRecord, type TaskScope, type TaskState } from './types.js';
+import { LocalTaskQueue, PROCESS_OWNER_PREFIX, type LocalQueueOptions } from './local-queue.js';
+import { INTERRUPTED_ERROR_SQL, type ClaimedTask, type NewTaskRecord, type OwnedState, type TaskRecordStore } from './task-records.js';
+import type { TaskRecord, TaskScope, TaskState } from './types.js';
 
 interface Row {
   id: string;
@@ -27,14 +30,18 @@ interface Row {
 }
 
 const parse = (s: string | null) => (s === null ? null : (JSON.parse(s) as Record<string, unknown>));
+const json = (v: Record<string, unknown> | null) => (v === null ? null : JSON.stringify(v));
+const scopeOf = (r: Pick<Row, 'namespace' | 'project' | 'dataset'>): TaskScope => ({
+  namespace: r.namespace,
+  project: r.project,
+  ...(r.dataset !== null ? { dataset: r.dataset } : {}),
+});
 
 function toRecord(r: Row): TaskRecord {
   return {
     id: r.id,
     kind: r.kind,
-    namespace: r.namespace,
-    project: r.project,
-    ...(r.dataset !== null ? { dataset: r.dataset } : {}),
+    ...scopeOf(r),
     state: r.state,
     payload: parse(r.payload) ?? {},
     meta: parse(r.meta),
@@ -48,30 +55,18 @@ function toRecord(r: Row): TaskRecord {
   };
 }
 
-export interface SqliteQueueOptions {
-  concurrency?: number;
-  maxAttempts?: number;
-  /** Minimum ms between progress writes. */
-  progressIntervalMs?: number;
-}
+/** The outcome of giving a task back: cancelled or interrupted too often → FAILURE, else PENDING again. */
+const GIVE_BACK = `
+  state = CASE WHEN cancelled = 1 OR attempts >= @max THEN 'FAILURE' ELSE 'PENDING' END,
+  error = CASE WHEN cancelled = 1 THEN COALESCE(error, 'cancelled') WHEN attempts >= @max THEN ${INTERRUPTED_ERROR_SQL} ELSE error END,
+  result = CASE WHEN cancelled = 0 AND attempts >= @max THEN meta ELSE result END,
+  finished_at = CASE WHEN cancelled = 1 OR attempts >= @max THEN @now ELSE NULL END,
+  owner = NULL`;
 
-export class SqliteTaskQueue implements TaskQueue {
-  private readonly handlers = new Map<string, TaskHandler>();
-  private readonly running = new Map<string, { controller: AbortController; done: Promise<void>; scope: TaskScope }>();
-  private started = false;
-  private closing = false;
-  private readonly concurrency: number;
-  private readonly maxAttempts: number;
-  private readonly progressIntervalMs: number;
+export class SqliteTaskRecords implements TaskRecordStore {
+  readonly deadOwner = 'restart';
 
-  constructor(
-    private readonly db: SqliteDb,
-    private readonly log: Logger,
-    o: SqliteQueueOptions = {},
-  ) {
-    this.concurrency = Math.max(1, o.concurrency ?? 1);
-    this.maxAttempts = Math.max(1, o.maxAttempts ?? 3);
-    this.progressIntervalMs = o.progressIntervalMs ?? 200;
+  constructor(private readonly db: SqliteDb) {
     migrate(db, 'tasks', [
       `CREATE TABLE tasks (
          id TEXT PRIMARY KEY, kind TEXT NOT NULL, namespace TEXT NOT NULL, project TEXT NOT NULL, dataset TEXT,
@@ -80,29 +75,20 @@ export class SqliteTaskQueue implements TaskQueue {
          created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER);
        CREATE INDEX tasks_by_state ON tasks(state, created_at);
        CREATE INDEX tasks_by_scope ON tasks(namespace, project, dataset);`,
+      'ALTER TABLE tasks ADD COLUMN owner TEXT',
     ]);
   }
 
-  register(kind: string, handler: TaskHandler): void {
-    this.handlers.set(kind, handler);
-  }
-
-  async enqueue(kind: string, payload: Record<string, unknown>, scope: TaskScope): Promise<string> {
-    const id = randomUUID();
-    this.db
-      .prepare('INSERT INTO tasks (id, kind, namespace, project, dataset, state, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(id, kind, scope.namespace, scope.project, scope.dataset ?? null, 'PENDING', JSON.stringify(payload), Date.now());
-    this.pump();
-    return id;
-  }
-
-  async recordFinished(kind: string, scope: TaskScope, state: 'SUCCESS' | 'FAILURE', result: Record<string, unknown>, error?: string): Promise<string> {
-    const id = randomUUID();
+  async insert(t: NewTaskRecord): Promise<void> {
     const now = Date.now();
+    const f = t.finished;
     this.db
-      .prepare('INSERT INTO tasks (id, kind, namespace, project, dataset, state, payload, meta, result, error, created_at, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(id, kind, scope.namespace, scope.project, scope.dataset ?? null, state, '{}', JSON.stringify(result), JSON.stringify(result), error ?? null, now, now, now);
-    return id;
+      .prepare(
+        `INSERT INTO tasks (id, kind, namespace, project, dataset, state, payload, meta, result, error, created_at, started_at, finished_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(t.id, t.kind, t.scope.namespace, t.scope.project, t.scope.dataset ?? null, f?.state ?? 'PENDING', JSON.stringify(t.payload),
+        f ? json(f.result) : null, f ? json(f.result) : null, f?.error ?? null, now, f ? now : null, f ? now : null);
   }
 
   async get(id: string): Promise<TaskRecord | undefined> {
@@ -110,123 +96,89 @@ export class SqliteTaskQueue implements TaskQueue {
     return row ? toRecord(row) : undefined;
   }
 
-  async cancelWhere(scope: Partial<TaskScope> & { namespace: string; project: string }, reason: string): Promise<number> {
-    const where = scope.dataset !== undefined ? 'namespace = ? AND project = ? AND dataset = ?' : 'namespace = ? AND project = ?';
-    const args = scope.dataset !== undefined ? [scope.namespace, scope.project, scope.dataset] : [scope.namespace, scope.project];
-    const now = Date.now();
-    const queued = this.db
-      .prepare(`UPDATE tasks SET state = 'FAILURE', cancelled = 1, error = ?, finished_at = ? WHERE ${where} AND state IN ('PENDING', 'RETRY')`)
-      .run(reason, now, ...args).changes;
-    const waits: Promise<void>[] = [];
-    for (const [id, r] of this.running) {
-      if (r.scope.namespace !== scope.namespace || r.scope.project !== scope.project) continue;
-      if (scope.dataset !== undefined && r.scope.dataset !== scope.dataset) continue;
-      this.db.prepare("UPDATE tasks SET cancelled = 1, error = ? WHERE id = ?").run(reason, id);
-      r.controller.abort(new Error(reason));
-      waits.push(r.done);
-    }
-    await Promise.all(waits);
-    return queued + waits.length;
+  async claimNext(owner: string, kinds: string[]): Promise<ClaimedTask | undefined> {
+    if (kinds.length === 0) return undefined;
+    const row = this.db
+      .prepare(
+        `UPDATE tasks SET state = 'STARTED', attempts = attempts + 1, started_at = ?, owner = ?
+         WHERE rowid = (SELECT rowid FROM tasks WHERE state = 'PENDING' AND kind IN (${kinds.map(() => '?').join(', ')}) ORDER BY created_at, rowid LIMIT 1)
+         RETURNING id, kind, namespace, project, dataset, payload, attempts`,
+      )
+      .get(Date.now(), owner, ...kinds) as Pick<Row, 'id' | 'kind' | 'namespace' | 'project' | 'dataset' | 'payload' | 'attempts'> | undefined;
+    return row && { id: row.id, kind: row.kind, scope: scopeOf(row), payload: parse(row.payload) ?? {}, attempts: row.attempts };
   }
 
-  async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    const interrupted = this.db.prepare("SELECT * FROM tasks WHERE state = 'STARTED'").all() as Row[];
-    for (const r of interrupted) {
-      if (r.attempts >= this.maxAttempts) {
-        this.finish(r.id, 'FAILURE', parse(r.meta), `interrupted ${r.attempts} times (server restarts); giving up`);
-      } else {
-        this.db.prepare("UPDATE tasks SET state = 'PENDING' WHERE id = ?").run(r.id);
-        this.log.info({ task: r.id }, 're-queued a task interrupted by a restart');
-      }
-    }
-    this.pump();
+  async heartbeat(owner: string): Promise<OwnedState> {
+    const rows = this.db.prepare("SELECT id, cancelled, error FROM tasks WHERE owner = ? AND state = 'STARTED'").all(owner) as Pick<Row, 'id' | 'cancelled' | 'error'>[];
+    return { owned: rows.map((r) => r.id), cancelled: new Map(rows.filter((r) => r.cancelled === 1).map((r) => [r.id, r.error ?? 'cancelled'])) };
   }
 
-  async close(): Promise<void> {
-    this.closing = true;
-    const waits = [...this.running.values()].map((r) => {
-      r.controller.abort(new Error('server shutting down'));
-      return r.done;
-    });
-    await Promise.all(waits);
+  async setMeta(id: string, owner: string, meta: Record<string, unknown>): Promise<void> {
+    this.db.prepare("UPDATE tasks SET meta = ? WHERE id = ? AND owner = ? AND state = 'STARTED'").run(JSON.stringify(meta), id, owner);
   }
 
-  async stats(): Promise<{ pending: number; running: number; workers: number }> {
-    const pending = (this.db.prepare("SELECT COUNT(*) AS n FROM tasks WHERE state IN ('PENDING', 'RETRY')").get() as { n: number }).n;
-    return { pending, running: this.running.size, workers: this.started && !this.closing ? this.concurrency : 0 };
-  }
-
-  private finish(id: string, state: 'SUCCESS' | 'FAILURE', result: Record<string, unknown> | null, error: string | null): void {
+  async finish(id: string, owner: string, state: 'SUCCESS' | 'FAILURE', result: Record<string, unknown> | null, error: string | null): Promise<void> {
     this.db
-      .prepare('UPDATE tasks SET state = ?, result = ?, meta = COALESCE(?, meta), error = ?, finished_at = ? WHERE id = ?')
-      .run(state, result ? JSON.stringify(result) : null, result ? JSON.stringify(result) : null, error, Date.now(), id);
+      .prepare(
+        `UPDATE tasks SET
+           state = CASE WHEN cancelled = 1 THEN 'FAILURE' ELSE @state END,
+           result = CASE WHEN cancelled = 1 THEN NULL ELSE @result END,
+           meta = CASE WHEN cancelled = 1 THEN meta ELSE COALESCE(@result, meta) END,
+           error = CASE WHEN cancelled = 1 THEN COALESCE(error, 'cancelled') ELSE @error END,
+           finished_at = @now, owner = NULL
+         WHERE id = @id AND owner = @owner AND state = 'STARTED'`,
+      )
+      .run({ id, owner, state, result: json(result), error, now: Date.now() });
   }
 
-  private pump(): void {
-    if (!this.started || this.closing) return;
-    while (this.running.size < this.concurrency) {
-      const row = this.claimNext();
-      if (!row) return;
-      this.runTask(row);
-    }
+  async release(id: string, owner: string, maxAttempts: number): Promise<void> {
+    this.db.prepare(`UPDATE tasks SET ${GIVE_BACK} WHERE id = @id AND owner = @owner AND state = 'STARTED'`).run({ id, owner, max: maxAttempts, now: Date.now() });
   }
 
-  private claimNext(): Row | undefined {
+  /** Every STARTED task not owned by a queue of this process is from a previous run. */
+  async recover(_owner: string, maxAttempts: number): Promise<{ requeued: string[]; failed: string[] }> {
+    const rows = this.db
+      .prepare(`UPDATE tasks SET ${GIVE_BACK} WHERE state = 'STARTED' AND (owner IS NULL OR substr(owner, 1, @n) <> @prefix) RETURNING id, state`)
+      .all({ max: maxAttempts, now: Date.now(), n: PROCESS_OWNER_PREFIX.length + 1, prefix: `${PROCESS_OWNER_PREFIX}:` }) as Pick<Row, 'id' | 'state'>[];
+    return { requeued: rows.filter((r) => r.state === 'PENDING').map((r) => r.id), failed: rows.filter((r) => r.state === 'FAILURE').map((r) => r.id) };
+  }
+
+  async cancel(scope: Partial<TaskScope> & { namespace: string; project: string }, reason: string): Promise<{ queued: number; running: string[] }> {
+    const where = scope.dataset !== undefined ? 'namespace = @namespace AND project = @project AND dataset = @dataset' : 'namespace = @namespace AND project = @project';
+    const args = { namespace: scope.namespace, project: scope.project, ...(scope.dataset !== undefined ? { dataset: scope.dataset } : {}), reason, now: Date.now() };
     return this.db.transaction(() => {
-      const row = this.db.prepare("SELECT * FROM tasks WHERE state = 'PENDING' ORDER BY created_at, rowid LIMIT 1").get() as Row | undefined;
-      if (!row) return undefined;
-      this.db.prepare("UPDATE tasks SET state = 'STARTED', attempts = attempts + 1, started_at = ? WHERE id = ?").run(Date.now(), row.id);
-      return { ...row, attempts: row.attempts + 1 };
+      const queued = this.db
+        .prepare(`UPDATE tasks SET state = 'FAILURE', cancelled = 1, error = @reason, finished_at = @now WHERE ${where} AND state IN ('PENDING', 'RETRY')`)
+        .run(args).changes;
+      const running = this.db
+        .prepare(`UPDATE tasks SET cancelled = 1, error = @reason WHERE ${where} AND state = 'STARTED' RETURNING id`)
+        .all(args) as { id: string }[];
+      return { queued, running: running.map((r) => r.id) };
     })();
   }
 
-  private runTask(row: Row): void {
-    const controller = new AbortController();
-    const scope: TaskScope = { namespace: row.namespace, project: row.project, ...(row.dataset !== null ? { dataset: row.dataset } : {}) };
-    let lastWrite = 0;
-    let pendingMeta: Record<string, unknown> | undefined;
-    const writeMeta = (meta: Record<string, unknown>) => {
-      this.db.prepare("UPDATE tasks SET meta = ? WHERE id = ? AND state = 'STARTED'").run(JSON.stringify(meta), row.id);
-      lastWrite = Date.now();
-      pendingMeta = undefined;
-    };
-    const handler = this.handlers.get(row.kind);
-    const done = (async () => {
-      try {
-        if (!handler) throw new Error(`no handler for task kind '${row.kind}'`);
-        const result = await handler({
-          id: row.id,
-          payload: parse(row.payload) ?? {},
-          scope,
-          signal: controller.signal,
-          attempt: row.attempts,
-          progress: (meta, force) => {
-            pendingMeta = meta;
-            if (force || Date.now() - lastWrite >= this.progressIntervalMs) writeMeta(meta);
-          },
-        });
-        if (pendingMeta) writeMeta(pendingMeta);
-        if (controller.signal.aborted) throw controller.signal.reason;
-        this.finish(row.id, 'SUCCESS', result, null);
-      } catch (e) {
-        const cancelled = (this.db.prepare('SELECT cancelled, error FROM tasks WHERE id = ?').get(row.id) as { cancelled: number; error: string | null } | undefined);
-        if (cancelled?.cancelled) {
-          this.finish(row.id, 'FAILURE', null, cancelled.error ?? 'cancelled');
-        } else if (this.closing && controller.signal.aborted) {
-          // Left STARTED on purpose: the next start re-queues it.
-          this.log.info({ task: row.id }, 'task interrupted by shutdown; it will be re-run on the next start');
-        } else {
-          const message = e instanceof Error ? e.message : String(e);
-          this.finish(row.id, 'FAILURE', e instanceof TaskFailure ? (e.result ?? null) : null, message);
-          this.log.warn({ task: row.id, err: message }, 'task failed');
-        }
-      } finally {
-        this.running.delete(row.id);
-        setImmediate(() => this.pump());
-      }
-    })();
-    this.running.set(row.id, { controller, done, scope });
+  async stillRunning(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = this.db.prepare(`SELECT id FROM tasks WHERE state = 'STARTED' AND id IN (${ids.map(() => '?').join(', ')})`).all(...ids) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  async counts(): Promise<{ pending: number; running: number }> {
+    const r = this.db
+      .prepare("SELECT COALESCE(SUM(state IN ('PENDING', 'RETRY')), 0) AS pending, COALESCE(SUM(state = 'STARTED'), 0) AS running FROM tasks WHERE state IN ('PENDING', 'RETRY', 'STARTED')")
+      .get() as { pending: number; running: number };
+    return r;
+  }
+
+  /** The database is closed by its owner (the application context). */
+  async close(): Promise<void> {}
+}
+
+export type SqliteQueueOptions = LocalQueueOptions;
+
+/** The embedded queue: `LocalTaskQueue` over SQLite records. */
+export class SqliteTaskQueue extends LocalTaskQueue {
+  constructor(db: SqliteDb, log: Logger, o: SqliteQueueOptions = {}) {
+    super(new SqliteTaskRecords(db), log, o);
   }
 }

@@ -62,7 +62,7 @@ export function eventLogRoutes(app: FastifyInstance, ctx: AppContext): void {
       const startTime = parseTime(q.start_time, 'start_time');
       const endTime = parseTime(q.end_time, 'end_time');
       await requireProject(namespace, project);
-      const { total, events } = ctx.events.list(namespace, project, { type: q.type || undefined, startTime, endTime, limit: q.limit, offset: q.offset });
+      const { total, events } = await ctx.events.list(namespace, project, { type: q.type || undefined, startTime, endTime, limit: q.limit, offset: q.offset });
       return { total, events, limit: q.limit, offset: q.offset };
     },
   );
@@ -84,7 +84,7 @@ export function eventLogRoutes(app: FastifyInstance, ctx: AppContext): void {
     async (req) => {
       const { namespace, project, event_id } = req.params;
       await requireProject(namespace, project);
-      const ev = ctx.events.get(namespace, project, event_id);
+      const ev = await ctx.events.get(namespace, project, event_id);
       if (!ev) throw notFound(`Event '${event_id}' not found in project '${namespace}/${project}'`);
       return ev;
     },

@@ -1,6 +1,7 @@
 /**
  * `lf worker [--concurrency N] [--data-dir DIR]`: runs queued tasks (dataset processing) from the Redis task
- * backend (LF_TASK_BACKEND=redis://host:port/db), with the same ingest code as the server, and no HTTP server.
+ * backend (LF_TASK_BACKEND=redis://host:port/db) or, with the embedded queue, from the shared Postgres task
+ * records (LF_METADATA_URL=postgres://…), with the same ingest code as the server, and no HTTP server.
  * It shares the data dir with the API processes. SIGTERM/SIGINT stop it: running tasks go back to the queue.
  */
 import type { Command } from 'commander';
@@ -15,7 +16,7 @@ function positiveInt(v: string): number {
 export function registerWorker(program: Command): void {
   program
     .command('worker')
-    .description('run queued tasks from the Redis task backend (LF_TASK_BACKEND=redis://host:port/db)')
+    .description('run queued tasks from the Redis task backend (LF_TASK_BACKEND=redis://host:port/db) or the Postgres metadata database (LF_METADATA_URL)')
     .option('--concurrency <n>', 'tasks run at once (env LF_TASK_CONCURRENCY, default 1)', positiveInt)
     .option('--data-dir <dir>', 'data directory shared with the API processes (env LF_DATA_DIR)')
     .action(async (opts: { concurrency?: number; dataDir?: string }) => {
@@ -23,9 +24,15 @@ export function registerWorker(program: Command): void {
       const { loadSettings } = await import('../../core/settings.js');
       const { createContext } = await import('../../services/context.js');
       const { redactRedisUrl } = await import('../../adapters/queues/bullmq-queue.js');
+      const { metadataUrlFromEnv } = await import('../../services/metadata.js');
+      const { redactPgUrl } = await import('../../storage/postgres.js');
       const queueSettings = taskQueueSettingsFromEnv();
-      if (taskBackendKind(queueSettings.backend) !== 'redis') {
-        throw usageError('lf worker needs the Redis task backend: set LF_TASK_BACKEND=redis://host:port/db (with the default SQLite backend `lf serve` runs tasks itself)');
+      const metadataUrl = metadataUrlFromEnv();
+      const redis = taskBackendKind(queueSettings.backend) === 'redis';
+      if (!redis && !metadataUrl) {
+        throw usageError(
+          'lf worker needs shared task records: set LF_TASK_BACKEND=redis://host:port/db or LF_METADATA_URL=postgres://… (with the default SQLite backend `lf serve` runs tasks itself)',
+        );
       }
       const concurrency = opts.concurrency ?? queueSettings.concurrency ?? 1;
       const ctx = await createContext(loadSettings({ dataDir: opts.dataDir }), undefined, { runTasks: true, taskConcurrency: concurrency });
@@ -46,6 +53,6 @@ export function registerWorker(program: Command): void {
       };
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
-      process.stdout.write(`LlamaFarm worker ${process.pid} running tasks from ${redactRedisUrl(queueSettings.backend!)} (concurrency ${concurrency})\ndata dir: ${ctx.settings.dataDir}\n`);
+      process.stdout.write(`LlamaFarm worker ${process.pid} running tasks from ${redis ? redactRedisUrl(queueSettings.backend!) : redactPgUrl(metadataUrl!)} (concurrency ${concurrency})\ndata dir: ${ctx.settings.dataDir}\n`);
     });
 }

@@ -1,7 +1,9 @@
 /**
  * The `inference` event of one chat request (behavior.md §3.7): request_received, rag_query_start /
  * rag_retrieval_complete (or rag_retrieval_failed / rag_skipped), llm_inference_start, llm_first_token (gives
- * time_to_first_token_ms), llm_inference_complete, then response_generated (non-stream) or stream_complete.
+ * time_to_first_token_ms), llm_inference_complete, then response_generated (non-stream) or stream_complete. With
+ * MCP tools, each model round repeats llm_inference_start / _complete, with an mcp_tool_call per tool run between
+ * rounds (and an mcp_server_unavailable per unreachable server before the first).
  */
 import type { ChatResult } from '../../adapters/runtimes/types.js';
 import type { EventRecorder } from '../events.js';
@@ -77,6 +79,16 @@ export class InferenceEvent {
 
   inferenceDone(r: Pick<ChatResult, 'finish_reason' | 'usage'>): void {
     this.rec.sub('llm_inference_complete', { finish_reason: r.finish_reason, ...(r.usage ? { usage: r.usage } : {}) });
+  }
+
+  /** A server-side (MCP) tool call of the tool loop. */
+  toolCall(o: { name: string; server: string | null; durationMs: number; ok: boolean; error?: string }): void {
+    this.rec.sub('mcp_tool_call', { tool: o.name, server: o.server, tool_duration_ms: Math.round(o.durationMs * 100) / 100, ok: o.ok, ...(o.error ? { error: o.error } : {}) });
+  }
+
+  /** An MCP server the model may use could not be reached; the turn goes on without its tools. */
+  toolServerUnavailable(server: string, error: string): void {
+    this.rec.sub('mcp_server_unavailable', { server, error });
   }
 
   responseGenerated(c: ChatCompletion): void {

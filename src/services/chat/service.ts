@@ -74,7 +74,7 @@ export class ChatService {
   /** The stored messages of a session (seed prompts first); 404 for an unknown session or project. */
   async history(ns: string, project: string, sessionId: string): Promise<ChatMessage[]> {
     await this.requireProject(ns, project);
-    const h = SESSION_ID_PATTERN.test(sessionId) ? this.sessions.load(ns, project, sessionId) : undefined;
+    const h = SESSION_ID_PATTERN.test(sessionId) ? await this.sessions.load(ns, project, sessionId) : undefined;
     if (!h) throw notFound(`Session ${sessionId} not found`);
     return h.messages;
   }
@@ -101,8 +101,8 @@ export class ChatService {
   }
 
   /** Forgets a deleted project's sessions (a project deletion hook). */
-  forgetProject(ns: string, project: string): void {
-    this.sessions.deleteProject(ns, project);
+  async forgetProject(ns: string, project: string): Promise<void> {
+    await this.sessions.deleteProject(ns, project);
   }
 
   async close(): Promise<void> {

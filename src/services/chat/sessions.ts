@@ -1,16 +1,12 @@
 /**
- * Chat sessions (decision A7): history persisted in SQLite (`sessions`, `session_messages`; key namespace +
- * project + session id) so it survives restarts, a per-session lock that serialises a session's requests, and
- * an idle-TTL cache of loaded histories (`LF_SESSION_TTL_SECONDS`, default 30 min) — expiry only drops the
- * cached copy, never the history.
+ * Chat sessions (decision A7): a session's history is persisted (it survives restarts) under namespace + project
+ * + session id, and a session's requests are serialised. Two implementations of `SessionStore`: SQLite
+ * (sessions-sqlite.ts, the embedded default, with an idle-TTL cache of loaded histories) and Postgres
+ * (sessions-postgres.ts, `LF_METADATA_URL`, shared by API replicas: a lock held across processes and no cache).
  */
 import type { ChatMessage } from '../../adapters/runtimes/types.js';
-import { KeyedMutex } from '../../core/mutex.js';
-import { migrate, type SqliteDb } from '../../storage/sqlite.js';
 
 export const DEFAULT_SESSION_TTL_SECONDS = 1800;
-/** Cached histories kept at most (least recently used dropped first); the TTL usually bounds it first. */
-export const MAX_CACHED_SESSIONS = 10_000;
 /** Session ids a client may choose. */
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -20,14 +16,21 @@ export interface SessionHistory {
   seedCount: number;
 }
 
-interface Cached extends SessionHistory {
-  lastUsed: number;
-}
-
-interface MessageRow {
-  role: ChatMessage['role'];
-  content: string | null;
-  extra: string | null;
+export interface SessionStore {
+  /**
+   * Waits for the session's earlier requests (in any process sharing the store) to finish and returns the release
+   * function. Requests of one session therefore run one at a time.
+   */
+  lock(ns: string, p: string, id: string): Promise<() => void>;
+  /** The stored history, or undefined for a session that does not exist. */
+  load(ns: string, p: string, id: string): Promise<SessionHistory | undefined>;
+  /** Appends messages (creating the session with `seedCount` leading seed messages when it is new). */
+  append(ns: string, p: string, id: string, messages: ChatMessage[], seedCount?: number): Promise<void>;
+  /** Deletes a session and its history; false when there was none. Waits for its running request. */
+  delete(ns: string, p: string, id: string): Promise<boolean>;
+  /** Deletes every session of a project; returns how many there were. */
+  deleteProject(ns: string, p: string): Promise<number>;
+  close(): Promise<void>;
 }
 
 export function sessionTtlMs(env: NodeJS.ProcessEnv = process.env): number {
@@ -35,7 +38,14 @@ export function sessionTtlMs(env: NodeJS.ProcessEnv = process.env): number {
   return (Number.isFinite(n) && n > 0 ? n : DEFAULT_SESSION_TTL_SECONDS) * 1000;
 }
 
-function extraOf(m: ChatMessage): string | null {
+/** A stored message row: role and content in columns, the rest (name, tool calls) as JSON in `extra`. */
+export interface MessageRow {
+  role: ChatMessage['role'];
+  content: string | null;
+  extra: string | null;
+}
+
+export function extraOf(m: ChatMessage): string | null {
   const e: Partial<ChatMessage> = {};
   if (m.name) e.name = m.name;
   if (m.tool_calls?.length) e.tool_calls = m.tool_calls;
@@ -43,130 +53,6 @@ function extraOf(m: ChatMessage): string | null {
   return Object.keys(e).length ? JSON.stringify(e) : null;
 }
 
-function fromRow(r: MessageRow): ChatMessage {
+export function messageOfRow(r: MessageRow): ChatMessage {
   return r.extra ? { role: r.role, content: r.content, ...(JSON.parse(r.extra) as Partial<ChatMessage>) } : { role: r.role, content: r.content };
-}
-
-export class SessionStore {
-  private readonly locks = new KeyedMutex();
-  private readonly cache = new Map<string, Cached>();
-  private readonly q;
-
-  constructor(
-    db: SqliteDb,
-    private readonly ttlMs: number = sessionTtlMs(),
-    private readonly now: () => number = Date.now,
-  ) {
-    migrate(db, 'sessions', [
-      `CREATE TABLE sessions (
-         namespace TEXT NOT NULL, project TEXT NOT NULL, session_id TEXT NOT NULL,
-         seed_count INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
-         PRIMARY KEY (namespace, project, session_id));
-       CREATE TABLE session_messages (
-         namespace TEXT NOT NULL, project TEXT NOT NULL, session_id TEXT NOT NULL, seq INTEGER NOT NULL,
-         role TEXT NOT NULL, content TEXT, extra TEXT, created_ms INTEGER NOT NULL,
-         PRIMARY KEY (namespace, project, session_id, seq),
-         FOREIGN KEY (namespace, project, session_id) REFERENCES sessions (namespace, project, session_id) ON DELETE CASCADE
-       ) WITHOUT ROWID;`,
-    ]);
-    this.q = {
-      session: db.prepare('SELECT seed_count AS seedCount FROM sessions WHERE namespace = ? AND project = ? AND session_id = ?'),
-      messages: db.prepare('SELECT role, content, extra FROM session_messages WHERE namespace = ? AND project = ? AND session_id = ? ORDER BY seq'),
-      upsert: db.prepare(
-        `INSERT INTO sessions (namespace, project, session_id, seed_count, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (namespace, project, session_id) DO UPDATE SET updated_ms = excluded.updated_ms`,
-      ),
-      nextSeq: db.prepare('SELECT COALESCE(MAX(seq), -1) + 1 AS seq FROM session_messages WHERE namespace = ? AND project = ? AND session_id = ?'),
-      insert: db.prepare('INSERT INTO session_messages (namespace, project, session_id, seq, role, content, extra, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      deleteOne: db.prepare('DELETE FROM sessions WHERE namespace = ? AND project = ? AND session_id = ?'),
-      deleteProject: db.prepare('DELETE FROM sessions WHERE namespace = ? AND project = ?'),
-    };
-    this.appendTx = db.transaction((ns: string, p: string, id: string, seedCount: number, messages: ChatMessage[]) => {
-      const t = this.now();
-      this.q.upsert.run(ns, p, id, seedCount, t, t);
-      let seq = (this.q.nextSeq.get(ns, p, id) as { seq: number }).seq;
-      for (const m of messages) this.q.insert.run(ns, p, id, seq++, m.role, m.content, extraOf(m), t);
-    });
-  }
-
-  private readonly appendTx: (ns: string, p: string, id: string, seedCount: number, messages: ChatMessage[]) => void;
-
-  private key(ns: string, p: string, id: string): string {
-    return `${ns}\u0000${p}\u0000${id}`;
-  }
-
-  /**
-   * Waits for the session's earlier requests to finish and returns the release function. Requests of one
-   * session therefore run one at a time, in arrival order.
-   */
-  lock(ns: string, p: string, id: string): Promise<() => void> {
-    return new Promise((acquired) => {
-      void this.locks.run(this.key(ns, p, id), () => new Promise<void>((release) => acquired(release)));
-    });
-  }
-
-  /** The stored history, or undefined for a session that does not exist. */
-  load(ns: string, p: string, id: string): SessionHistory | undefined {
-    this.purgeExpired();
-    const key = this.key(ns, p, id);
-    const hit = this.cache.get(key);
-    if (hit) {
-      this.remember(key, hit);
-      return { messages: hit.messages.slice(), seedCount: hit.seedCount };
-    }
-    const row = this.q.session.get(ns, p, id) as { seedCount: number } | undefined;
-    if (!row) return undefined;
-    const messages = (this.q.messages.all(ns, p, id) as MessageRow[]).map(fromRow);
-    this.remember(key, { messages, seedCount: row.seedCount, lastUsed: 0 });
-    return { messages: messages.slice(), seedCount: row.seedCount };
-  }
-
-  /** Appends messages (creating the session with `seedCount` leading seed messages when it is new). */
-  append(ns: string, p: string, id: string, messages: ChatMessage[], seedCount = 0): void {
-    this.appendTx(ns, p, id, seedCount, messages);
-    const key = this.key(ns, p, id);
-    const hit = this.cache.get(key);
-    if (hit) hit.messages.push(...messages);
-    this.remember(key, hit ?? { messages: messages.slice(), seedCount, lastUsed: 0 });
-  }
-
-  /** Marks a cached history as just used (most recent last) and keeps the cache within its bound. */
-  private remember(key: string, entry: Cached): void {
-    entry.lastUsed = this.now();
-    this.cache.delete(key);
-    this.cache.set(key, entry);
-    if (this.cache.size > MAX_CACHED_SESSIONS) this.cache.delete(this.cache.keys().next().value as string);
-  }
-
-  /** Deletes a session and its history; false when there was none. Waits for its running request. */
-  async delete(ns: string, p: string, id: string): Promise<boolean> {
-    const release = await this.lock(ns, p, id);
-    try {
-      this.cache.delete(this.key(ns, p, id));
-      return this.q.deleteOne.run(ns, p, id).changes > 0;
-    } finally {
-      release();
-    }
-  }
-
-  /** Deletes every session of a project; returns how many there were. */
-  deleteProject(ns: string, p: string): number {
-    const prefix = `${ns}\u0000${p}\u0000`;
-    for (const k of this.cache.keys()) if (k.startsWith(prefix)) this.cache.delete(k);
-    return this.q.deleteProject.run(ns, p).changes;
-  }
-
-  /** Cached histories right now (for tests and health). */
-  get cachedCount(): number {
-    return this.cache.size;
-  }
-
-  /** Drops cached histories idle for longer than the TTL (the cache is in last-use order: oldest first). */
-  purgeExpired(): void {
-    const t = this.now();
-    for (const [k, v] of this.cache) {
-      if (t - v.lastUsed <= this.ttlMs) break;
-      this.cache.delete(k);
-    }
-  }
 }

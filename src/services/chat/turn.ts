@@ -1,10 +1,10 @@
 /**
  * One chat request from start to finish (behavior.md §3.3 processing order): take the session's lock, load its
- * history, work out what the request adds, retrieve context, call the model, append the new messages and the
- * answer to the history, record the `inference` event. Non-stream turns return a `chat.completion`; stream
+ * history, work out what the request adds, retrieve context, offer the project's MCP tools, call the model (with the
+ * server-side tool loop, `tool-loop.ts`), append the new messages, the tool messages and the answer to the history,
+ * record the `inference` event. Non-stream turns return a `chat.completion`; stream
  * turns yield `chat.completion.chunk`s. Nothing is stored when the model call fails or is aborted.
  */
-import { ResultCollector } from '../../adapters/runtimes/collect.js';
 import { RuntimeError, type ChatMessage, type ChatRequest, type ChatResult, type ChatRuntime, type ToolDefinition } from '../../adapters/runtimes/types.js';
 import type { ModelConfig, ProjectConfig } from '../../config/schema.js';
 import { upstreamError } from '../../core/errors.js';
@@ -13,7 +13,9 @@ import type { InferenceEvent } from './inference-event.js';
 import { configPrompts, isSystem, modelMessages, systemPrompt } from './prompts.js';
 import { planRag, runRag } from './rag.js';
 import { ChunkBuilder, completionFromResult } from './responses.js';
+import { TurnTools } from './server-tools.js';
 import type { SessionStore } from './sessions.js';
+import { ToolLoop } from './tool-loop.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatInput, ChatRetriever, ChatToolProvider, RetrievedChunk } from './types.js';
 
 const CLIENT_GONE = new Error('cancelled: the client disconnected');
@@ -38,6 +40,8 @@ export interface TurnSpec {
 
 interface Prepared {
   request: ChatRequest;
+  /** The server-side (MCP) tools on offer. */
+  tools: TurnTools;
   /** Messages to append to the session after a successful answer (new session: seeds first). */
   toStore: ChatMessage[];
   seedCount: number;
@@ -59,15 +63,14 @@ export class ChatTurn {
   }
 
   async complete(signal: AbortSignal): Promise<ChatCompletion> {
-    const { event, runtime, model } = this.spec;
+    const { event, model } = this.spec;
     let prep: Prepared | undefined;
     try {
       prep = await this.prepare(signal);
-      event.inferenceStart(model.name, runtime.provider);
-      const result = await runtime.complete(prep.request, { signal });
-      event.inferenceDone(result);
+      const loop = this.toolLoop(prep);
+      const result = await loop.complete(signal);
       const completion = completionFromResult(result, model.model);
-      this.store(prep, result);
+      await this.store(prep, result, loop.added);
       event.responseGenerated(completion);
       return completion;
     } catch (e) {
@@ -80,28 +83,16 @@ export class ChatTurn {
   }
 
   async *chunks(signal: AbortSignal): AsyncGenerator<ChatCompletionChunk> {
-    const { event, runtime, model, input } = this.spec;
+    const { event, model, input } = this.spec;
     let prep: Prepared | undefined;
     let done = false;
     try {
       prep = await this.prepare(signal);
-      event.inferenceStart(model.name, runtime.provider);
       const builder = new ChunkBuilder(model.model);
-      const collector = new ResultCollector(model.model);
-      let sent = 0;
-      for await (const d of runtime.stream(prep.request, { signal })) {
-        collector.add(d);
-        const chunk = builder.delta(d);
-        if (chunk) {
-          event.token();
-          sent++;
-          yield chunk;
-        }
-      }
-      const result = collector.result();
-      event.inferenceDone(result);
-      this.store(prep, result);
-      event.streamComplete(sent + 1);
+      const loop = this.toolLoop(prep);
+      const result = yield* loop.stream(builder, signal);
+      await this.store(prep, result, loop.added);
+      event.streamComplete(loop.sent + 1);
       done = true;
       yield builder.finish(result.finish_reason);
       if (input.includeUsage && result.usage) yield builder.usage(result.usage);
@@ -129,7 +120,7 @@ export class ChatTurn {
       release = await this.deps.sessions.lock(ns, p, sessionId);
       try {
         signal.throwIfAborted();
-        const stored = this.deps.sessions.load(ns, p, sessionId);
+        const stored = await this.deps.sessions.load(ns, p, sessionId);
         const fresh = !stored || stored.messages.length === 0;
         const base = fresh ? prompts.seeds : stored.messages;
         seedCount = fresh ? prompts.seeds.length : stored.seedCount;
@@ -147,8 +138,9 @@ export class ChatTurn {
       const chunks = await this.retrieve(history, signal);
       const requestSystem = input.messages.filter(isSystem).map((m) => m.content ?? '').filter((t) => t.trim());
       const system = systemPrompt([...prompts.system, ...requestSystem], chunks);
-      const request = await this.modelRequest(modelMessages(system, history), signal);
-      return { request, toStore, seedCount, release };
+      const tools = await TurnTools.offer(this.deps.tools, { namespace: ns, project: p, config, model }, this.spec.event, signal);
+      const request = this.modelRequest(modelMessages(system, history), tools);
+      return { request, tools, toStore, seedCount, release };
     } catch (e) {
       release();
       throw e;
@@ -173,25 +165,33 @@ export class ChatTurn {
     return out.chunks;
   }
 
-  private async modelRequest(messages: ChatMessage[], signal: AbortSignal): Promise<ChatRequest> {
-    const { input, model, namespace, project, config } = this.spec;
+  private toolLoop(prep: Prepared): ToolLoop {
+    const { runtime, event, model } = this.spec;
+    return new ToolLoop({ runtime, request: prep.request, tools: prep.tools, event, modelName: model.name });
+  }
+
+  /** The model call: sampling, thinking, and tools = config tools + server (MCP) tools + request tools. */
+  private modelRequest(messages: ChatMessage[], serverTools: TurnTools): ChatRequest {
+    const { input, model } = this.spec;
     const req: ChatRequest = { model: model.model, messages, ...input.sampling };
     if (input.thinking.think !== undefined) req.think = input.thinking.think;
     if (input.thinking.thinkingBudget !== undefined) req.thinking_budget = input.thinking.thinkingBudget;
-    const serverTools = this.deps.tools ? await this.deps.tools.tools({ namespace, project, config, model }, signal) : [];
-    const tools: ToolDefinition[] = [...configTools(model), ...serverTools, ...(input.tools ?? [])];
+    // A server tool's name wins: the server runs calls to it, so a same-named client tool is not offered.
+    const clientTools = [...configTools(model), ...(input.tools ?? [])].filter((t) => !serverTools.has(t.function.name));
+    const tools: ToolDefinition[] = [...serverTools.definitions, ...clientTools];
     if (tools.length) req.tools = tools;
     if (input.toolChoice !== undefined) req.tool_choice = input.toolChoice;
     if (Object.keys(input.extra).length) req.extra = input.extra;
     return req;
   }
 
-  private store(prep: Prepared, result: ChatResult): void {
+  /** Appends the request's new messages, the tool loop's messages and the answer to the session. */
+  private async store(prep: Prepared, result: ChatResult, toolMessages: ChatMessage[]): Promise<void> {
     const { sessionId, namespace, project } = this.spec;
     if (!sessionId) return;
     const answer: ChatMessage = { role: 'assistant', content: result.content || (result.tool_calls?.length ? null : '') };
     if (result.tool_calls?.length) answer.tool_calls = result.tool_calls;
-    this.deps.sessions.append(namespace, project, sessionId, [...prep.toStore, answer], prep.seedCount);
+    await this.deps.sessions.append(namespace, project, sessionId, [...prep.toStore, ...toolMessages, answer], prep.seedCount);
   }
 
   /** Upstream failures are 502s naming the model and the cause (decision A2); the rest pass through. */

@@ -1,7 +1,7 @@
 /**
  * The chat feature's own vocabulary: the normalised request a turn works from, the OpenAI response shapes it
  * produces, and the two seams it depends on — retrieval (`ChatRetriever`) and server-side tools
- * (`ChatToolProvider`, the MCP tool loop's future home).
+ * (`ChatToolProvider`, the project's MCP servers).
  */
 import type { ChatMessage, ToolDefinition, Usage } from '../../adapters/runtimes/types.js';
 import type { ModelConfig, ProjectConfig } from '../../config/schema.js';
@@ -122,11 +122,30 @@ export interface ToolContext {
   model: ModelConfig;
 }
 
+/** A server-side tool offered to the model: its OpenAI definition (name unique in the offer) and its server. */
+export interface ServerTool {
+  definition: ToolDefinition;
+  server: string;
+}
+
+export interface ToolOffer {
+  tools: ServerTool[];
+  /** Servers the model may use that could not be reached; their tools are absent from this turn. */
+  unavailable: { server: string; error: string }[];
+}
+
+/** A tool's answer as the model reads it; `isError` when the tool (or its server) failed. */
+export interface ToolCallOutcome {
+  content: string;
+  isError: boolean;
+}
+
 /**
- * Server-side tools offered to the model on every turn (the project's MCP servers, a later issue). Today their
- * definitions are merged with the request's tools; executing the calls the model makes to them — the tool
- * loop — is the MCP issue's to add in `ChatTurn`, where the provider is already consulted.
+ * Server-side tools (the project's MCP servers): offered to the model on every turn together with the request's
+ * tools; the calls the model makes to them are executed by `call` in the turn's tool loop.
  */
 export interface ChatToolProvider {
-  tools(ctx: ToolContext, signal: AbortSignal): Promise<ToolDefinition[]>;
+  tools(ctx: ToolContext, signal: AbortSignal): Promise<ToolOffer>;
+  /** Runs one call by its offered name. Tool failures come back as `isError` outcomes; only an abort throws. */
+  call(ctx: ToolContext, name: string, args: Record<string, unknown>, signal: AbortSignal): Promise<ToolCallOutcome>;
 }
