@@ -1,8 +1,10 @@
 /**
- * Scale-out end to end (Redis task backend): two API processes and two `lf worker` processes share one data dir
- * and one redis-server. A dataset is uploaded and processed through API A while API B shows the progress; with
- * no worker running the task stays PENDING and /health says why; the worker running the task is SIGKILLed after
- * it stored some chunks, and the task still ends SUCCESS on the other worker with every chunk stored exactly once.
+ * Scale-out end to end: two API processes and two `lf worker` processes share one data dir, one redis-server (the
+ * task backend) and one PostgreSQL (LF_METADATA_URL: sessions and the event index). A dataset is uploaded and
+ * processed through API A while API B shows the progress; with no worker running the task stays PENDING and
+ * /health says why; the worker running the task is SIGKILLed after it stored some chunks, and the task still
+ * ends SUCCESS on the other worker with every chunk stored exactly once. A chat session started on one API
+ * continues on the other, and each sees the other's events.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +18,8 @@ import { needRedis, startRedisServer, type RedisServer } from '../helpers/redis-
 import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
 import { Queue } from 'bullmq';
 import { createStore } from '../../src/adapters/stores/registry.js';
+import { needPostgres, startPostgresServer, type PostgresServer } from '../helpers/postgres-server.js';
+import { ChatUpstreamFake } from '../fakes/chat-upstream-fake.js';
 
 const BOOKS = ['war-and-peace.txt', 'moby-dick_pg2701.txt', 'pride-and-prejudice_pg1342.txt', 'tinyshakespeare.txt'].map((f) => ['corpora', 'longtext', f]);
 const P = '/v1/projects/scale/out';
@@ -35,12 +39,14 @@ async function countChunks(dataDir: string): Promise<number> {
 }
 const component = (h: Awaited<ReturnType<typeof health>>, name: string) => h.components.find((c) => c.name === name);
 
-test('two API processes and two lf workers share a data dir and Redis; killing a worker mid-task loses nothing and duplicates nothing', {
-  skip: needRedis() || BOOKS.map((b) => needShared(...b)).find(Boolean) || false,
+test('two API processes and two lf workers share a data dir, Redis and Postgres; killing a worker mid-task loses nothing and duplicates nothing; chat sessions continue across replicas', {
+  skip: needRedis() || needPostgres() || BOOKS.map((b) => needShared(...b)).find(Boolean) || false,
   timeout: 900_000,
 }, async (t) => {
   const dataDir = await tempDir('lf-workers-');
   let redis: RedisServer | undefined;
+  let postgres: PostgresServer | undefined;
+  let upstream: ChatUpstreamFake | undefined;
   let jobs: Queue | undefined;
   const servers: ServerProcess[] = [];
   const workers: WorkerProcess[] = [];
@@ -48,8 +54,9 @@ test('two API processes and two lf workers share a data dir and Redis; killing a
     redis = await startRedisServer();
     // BullMQ's own view of the jobs (prefix `lf`, queue `tasks`), to learn which worker runs the task.
     jobs = new Queue('tasks', { connection: { url: redis.url }, prefix: 'lf' });
+    postgres = await startPostgresServer();
     // A dead worker's task is picked up by another worker after about 3 s instead of 30 s.
-    const env = { LF_TASK_BACKEND: redis.url, LF_TASK_LOCK_MS: '3000' };
+    const env = { LF_TASK_BACKEND: redis.url, LF_METADATA_URL: await postgres.freshSchema(), LF_TASK_LOCK_MS: '3000' };
     // One after the other: the SQLite metadata DB is created (migrated) by the first process.
     const a = await startServerProcess(dataDir, env);
     servers.push(a);
@@ -128,6 +135,40 @@ test('two API processes and two lf workers share a data dir and Redis; killing a
     assert.equal(query.status, 200, JSON.stringify(query.body));
     assert.equal(query.body.results.length, 3);
 
+    // Chat: a session started on API A continues on API B (history in Postgres, not in either process).
+    upstream = await ChatUpstreamFake.start();
+    const chatConfig = (await api(b.url, P)).body.project.config;
+    chatConfig.runtime = { models: [{ name: 'default', provider: 'openai', model: 'fake-model', base_url: `${upstream.url}/v1`, api_key: 'sk-test' }], default_model: 'default' };
+    assert.equal((await api(b.url, P, { method: 'PUT', body: { config: chatConfig } })).status, 200);
+    const chat = async (url: string, content: string) => {
+      const res = await fetch(`${url}${P}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-session-id': 'across-replicas' },
+        body: JSON.stringify({ messages: [{ role: 'user', content }], rag_enabled: false }),
+      });
+      assert.equal(res.status, 200, await res.clone().text());
+      return (await res.json()) as any;
+    };
+    await chat(a.url, 'My name is Ann.');
+    await chat(b.url, 'What is my name?');
+    // The second turn, served by B, sent the upstream the turn A stored.
+    const sent = upstream.chatRequests.at(-1)!.body.messages.map((m: any) => `${m.role}:${m.content}`);
+    assert.ok(sent.includes('user:My name is Ann.') && sent.at(-1) === 'user:What is my name?', JSON.stringify(sent));
+    for (const url of [a.url, b.url]) {
+      const history = (await api(url, `${P}/chat/sessions/across-replicas/history`)).body;
+      assert.deepEqual(history.messages.filter((m: any) => m.role === 'user').map((m: any) => m.content), ['My name is Ann.', 'What is my name?']);
+    }
+    // Both turns' inference events are listed by either API (one event index in Postgres).
+    for (const url of [a.url, b.url]) {
+      let events: any;
+      for (let i = 0; i < 100; i++) {
+        events = (await api(url, `${P}/event_logs?type=inference`)).body;
+        if (events.total >= 2) break;
+        await sleep(50);
+      }
+      assert.equal(events.total, 2, JSON.stringify(events).slice(0, 500));
+    }
+
     assert.equal(await survivor.stop('SIGTERM'), 0);
     for (const s of servers) assert.equal(await s.stop('SIGTERM'), 0);
     assert.equal(await countChunks(dataDir), expected, 'every chunk stored exactly once');
@@ -135,15 +176,18 @@ test('two API processes and two lf workers share a data dir and Redis; killing a
     for (const w of workers) await w.stop('SIGKILL');
     for (const s of servers) await s.stop('SIGKILL');
     await jobs?.close();
+    await upstream?.close();
     await redis?.stop();
+    await postgres?.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 });
 
-test('lf worker without the Redis task backend is a usage error that says what to set', () => {
+test('lf worker without shared task records (Redis or Postgres) is a usage error that says what to set', () => {
   const env: NodeJS.ProcessEnv = { ...process.env, LF_LOG_LEVEL: 'warn' };
   delete env.LF_TASK_BACKEND;
+  delete env.LF_METADATA_URL;
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/cli/main.ts'), 'worker'], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /lf worker needs the Redis task backend: set LF_TASK_BACKEND=redis:\/\/host:port\/db/);
+  assert.match(r.stderr, /lf worker needs shared task records: set LF_TASK_BACKEND=redis:\/\/host:port\/db or LF_METADATA_URL=postgres:\/\//);
 });
