@@ -73,6 +73,11 @@ if (skip) {
     strategy('HybridUniversalStrategy', { strategies: [{ type: 'basic', weight: 0.6 }, { type: 'reranked', weight: 0.4 }], combination_method: 'rank_fusion' }),
     get,
   );
+  retrieverConformance(
+    'HybridUniversalStrategy (relative_score, feedback, document support)',
+    strategy('HybridUniversalStrategy', { combination_method: 'relative_score', alpha: 0.1, feedback: { docs: 5, terms: 10, weight: 0.3 }, document_support: 0.2 }),
+    get,
+  );
   retrieverConformance('HybridRetriever (legacy → HybridUniversal)', strategy('HybridRetriever'), get);
   retrieverConformance('BM25Retriever (legacy → full text only)', strategy('BM25Retriever'), get);
   retrieverConformance('CrossEncoderRerankedStrategy (HTTP reranker)', strategy('CrossEncoderRerankedStrategy', { model_name: 'reranker' }), get, { extra: rerankWith(fake) });

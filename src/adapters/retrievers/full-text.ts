@@ -4,11 +4,23 @@
  * away anyway, and some read it as query syntax.
  */
 import type { Hit, MetadataFilter } from '../stores/types.js';
+import { STOP_WORDS } from '../embedders/text-features.js';
 import type { RetrievalContext, RetrievalStrategy } from './types.js';
 
 /** The query reduced to words for a keyword index; '' when nothing searchable is left. */
 export function keywordQuery(query: string): string {
   return query.replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+}
+
+/**
+ * The keyword query without common English function words (question words, auxiliaries: `when`, `should`,
+ * `does`, ...), which keyword indexes with a short stop list still match; the whole keyword query when
+ * nothing else is left.
+ */
+export function contentQuery(query: string): string {
+  const all = keywordQuery(query);
+  const content = all.split(' ').filter((w) => !STOP_WORDS.has(w.toLowerCase()));
+  return content.length > 0 ? content.join(' ') : all;
 }
 
 export async function textSearch(ctx: RetrievalContext, k: number, filter: MetadataFilter | undefined = ctx.filter): Promise<Hit[]> {

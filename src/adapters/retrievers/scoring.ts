@@ -24,6 +24,8 @@ export function bestFirst<T extends { score: number }>(items: T[]): T[] {
 export interface RankedList {
   hits: Hit[];
   weight: number;
+  /** The list holds every chunk the search could match (fewer hits than asked for). */
+  complete?: boolean;
 }
 
 export interface FusedHit {
@@ -84,6 +86,44 @@ export function weightedFuse(lists: RankedList[]): FusedHit[] {
   const out = [...byId.values()];
   for (const f of out) f.score = total > 0 ? clamp01(f.raw / total) : 0;
   return bestFirst(out);
+}
+
+/**
+ * Relative-score fusion: each list's scores scaled within the list — its best hit 1, its worst 0 (or, for a
+ * `complete` list, whose missing chunks really score nothing, 0 itself); all equal: all 1 — then averaged
+ * with the list weights; a chunk missing from a list counts 0 there. Score-aware like `weightedFuse`, but
+ * indifferent to each list's scale (BM25 saturation vs cosine), so a small weight really means a small say.
+ */
+export function relativeFuse(lists: RankedList[]): FusedHit[] {
+  return weightedFuse(
+    lists.map((list) => {
+      const scores = list.hits.map((h) => h.score);
+      const hi = Math.max(...scores);
+      const lo = list.complete ? Math.min(0, ...scores) : Math.min(...scores);
+      return { weight: list.weight, hits: list.hits.map((hit) => ({ ...hit, score: hi > lo ? (hit.score - lo) / (hi - lo) : 1 })) };
+    }),
+  );
+}
+
+/**
+ * Chunks of one document support each other: each fused score gains `share` × the scores of the other fused
+ * chunks with the same `documentOf` key (chunks without a key get nothing); when that lifts the best score
+ * past 1, all are divided by it so they stay in [0, 1]. Best first again.
+ */
+export function withDocumentSupport(fused: FusedHit[], share: number, documentOf: (hit: Hit) => string | undefined): FusedHit[] {
+  if (!(share > 0) || fused.length === 0) return fused;
+  const totals = new Map<string, number>();
+  for (const f of fused) {
+    const doc = documentOf(f.hit);
+    if (doc !== undefined) totals.set(doc, (totals.get(doc) ?? 0) + f.score);
+  }
+  const boosted = fused.map((f) => {
+    const doc = documentOf(f.hit);
+    return { ...f, score: f.score + (doc === undefined ? 0 : share * (totals.get(doc)! - f.score)) };
+  });
+  const scale = Math.max(1, ...boosted.map((f) => f.score));
+  for (const f of boosted) f.score = clamp01(f.score / scale);
+  return bestFirst(boosted);
 }
 
 /** Min-max normalisation to [0, 1]; when every value is equal, each becomes 0.5. */
