@@ -3,14 +3,13 @@
  * metadata database of the data dir (default), or Postgres when `LF_METADATA_URL=postgres://…` so several API
  * processes (and `lf worker`) share them. The file registry and everything else stay where they are.
  */
-import { isPostgresUrl, openPgMetadataDb, redactPgUrl, type PgMetadataDb } from '../storage/postgres.js';
+import type { PgMetadataDb } from '../storage/postgres.js';
+import { isPostgresUrl, redactPgUrl } from '../storage/postgres-url.js';
 import type { SqliteDb } from '../storage/sqlite.js';
 import type { SessionStore } from './chat/sessions.js';
 import { SqliteSessionStore } from './chat/sessions-sqlite.js';
-import { PgSessionStore } from './chat/sessions-postgres.js';
 import type { EventStore } from './events.js';
 import { SqliteEventStore } from './events-sqlite.js';
-import { PgEventStore } from './events-postgres.js';
 
 export interface MetadataStores {
   kind: 'sqlite' | 'postgres';
@@ -34,6 +33,12 @@ export async function openMetadataStores(sqlite: SqliteDb, url: string | undefin
     const sessions = new SqliteSessionStore(sqlite);
     return { kind: 'sqlite', sessions, events: new SqliteEventStore(sqlite), close: () => sessions.close() };
   }
+  // Loaded only here: the embedded default starts without `pg`.
+  const [{ openPgMetadataDb }, { PgSessionStore }, { PgEventStore }] = await Promise.all([
+    import('../storage/postgres.js'),
+    import('./chat/sessions-postgres.js'),
+    import('./events-postgres.js'),
+  ]);
   const db = openPgMetadataDb(url);
   try {
     const sessions = await PgSessionStore.open(db);

@@ -19,20 +19,7 @@ export interface PgPoolOptions {
   max?: number;
 }
 
-/** The URL without its password, for messages and logs. */
-export function redactPgUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable Postgres URL)';
-  }
-}
-
-export function isPostgresUrl(url: string | undefined): boolean {
-  return /^postgres(ql)?:\/\//.test((url ?? '').trim());
-}
+export { isPostgresUrl, redactPgUrl } from './postgres-url.js';
 
 /** A pool for `url`; a broken idle connection (server restart) never crashes the process. */
 export function openPgPool(url: string, o: PgPoolOptions = {}): PgPool {

@@ -31,10 +31,10 @@ describe('task backend selection', () => {
     assert.throws(() => taskQueueSettingsFromEnv({ LF_TASK_CONCURRENCY: 'two' }), /LF_TASK_CONCURRENCY must be a positive integer/);
     const dir = await tempDir();
     const db = openMetadataDb(join(dir, 'q.db'));
-    const q = createTaskQueue({}, db, log);
+    const q = await createTaskQueue({}, db, log);
     assert.ok(q instanceof SqliteTaskQueue);
     assert.equal((q as { service?: unknown }).service, undefined);
-    const r = createTaskQueue({ backend: 'redis://127.0.0.1:1/0' }, db, log);
+    const r = await createTaskQueue({ backend: 'redis://127.0.0.1:1/0' }, db, log);
     assert.ok(r instanceof BullMqTaskQueue);
     assert.equal(r.service?.name, 'redis');
     await r.close();

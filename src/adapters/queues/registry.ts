@@ -7,8 +7,6 @@ import type { Logger } from 'pino';
 import type { SqliteDb } from '../../storage/sqlite.js';
 import type { PgMetadataDb } from '../../storage/postgres.js';
 import { SqliteTaskQueue } from './sqlite-queue.js';
-import { PostgresTaskQueue } from './postgres-queue.js';
-import { BullMqTaskQueue } from './bullmq-queue.js';
 import type { TaskQueue } from './types.js';
 
 export type TaskBackendKind = 'sqlite' | 'redis';
@@ -41,12 +39,19 @@ export function taskQueueSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
   return { backend: env.LF_TASK_BACKEND, concurrency: num('LF_TASK_CONCURRENCY'), lockMs: num('LF_TASK_LOCK_MS') };
 }
 
-const factories: Record<TaskBackendKind, (s: TaskQueueSettings, db: SqliteDb, log: Logger) => TaskQueue> = {
-  sqlite: (s, db, log) => new SqliteTaskQueue(db, log, { concurrency: s.concurrency ?? 1 }),
-  redis: (s, _db, log) => new BullMqTaskQueue({ url: s.backend!.trim(), concurrency: s.concurrency ?? 1, lockMs: s.lockMs }, log),
+/**
+ * One factory per backend kind. The BullMQ backend (bullmq + ioredis, a few hundred ms of module loading) is
+ * loaded only when it is used, so the embedded default starts without it.
+ */
+const factories: Record<TaskBackendKind, (s: TaskQueueSettings, db: SqliteDb, log: Logger) => Promise<TaskQueue>> = {
+  sqlite: async (s, db, log) => new SqliteTaskQueue(db, log, { concurrency: s.concurrency ?? 1 }),
+  redis: async (s, _db, log) => {
+    const { BullMqTaskQueue } = await import('./bullmq-queue.js');
+    return new BullMqTaskQueue({ url: s.backend!.trim(), concurrency: s.concurrency ?? 1, lockMs: s.lockMs }, log);
+  },
 };
 
-export function createTaskQueue(s: TaskQueueSettings, db: SqliteDb, log: Logger): TaskQueue {
+export function createTaskQueue(s: TaskQueueSettings, db: SqliteDb, log: Logger): Promise<TaskQueue> {
   return factories[taskBackendKind(s.backend)](s, db, log);
 }
 
@@ -55,6 +60,9 @@ export function createTaskQueue(s: TaskQueueSettings, db: SqliteDb, log: Logger)
  * (LF_METADATA_URL) the embedded queue keeps its records there, shared by every API process and `lf worker`.
  */
 export async function openTaskQueue(s: TaskQueueSettings, db: SqliteDb, log: Logger, postgres?: PgMetadataDb): Promise<TaskQueue> {
-  if (postgres && taskBackendKind(s.backend) === 'sqlite') return PostgresTaskQueue.open(postgres, log, { concurrency: s.concurrency ?? 1, leaseMs: s.lockMs });
+  if (postgres && taskBackendKind(s.backend) === 'sqlite') {
+    const { PostgresTaskQueue } = await import('./postgres-queue.js');
+    return PostgresTaskQueue.open(postgres, log, { concurrency: s.concurrency ?? 1, leaseMs: s.lockMs });
+  }
   return createTaskQueue(s, db, log);
 }

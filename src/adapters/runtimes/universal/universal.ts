@@ -11,13 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { Readable } from 'node:stream';
-import {
-  LlamaChat,
-  type ChatWrapper,
-  type LLamaChatGenerateResponseOptions,
-  type LlamaChatResponseChunk,
-  type LlamaContextSequence,
-} from 'node-llama-cpp';
+import type { ChatWrapper, LLamaChatGenerateResponseOptions, LlamaChat, LlamaChatResponseChunk, LlamaContextSequence } from 'node-llama-cpp';
 import { llamaThreads } from '../../llama/instance.js';
 import { ResultCollector } from '../collect.js';
 import { positiveInt, samplingParams, type SamplingParams } from '../params.js';
@@ -154,6 +148,8 @@ export class UniversalRuntime implements ChatRuntime {
     emit: (d: ChatDelta) => void,
   ): Promise<Outcome> {
     const p = samplingParams(this.config, req);
+    // node-llama-cpp takes most of a second to load: the server loads it when a model first runs, not at start.
+    const { LlamaChat } = await import('node-llama-cpp');
     const chat = new LlamaChat({ contextSequence: seq, chatWrapper: this.options.chatWrapper ?? 'auto' });
     try {
       const history = toLlamaHistory(req.messages);
