@@ -91,6 +91,19 @@ export class TableIndexer {
     this.fullText = indices.some((i) => i.columns.includes('text') && i.indexType.toUpperCase() === 'FTS');
   }
 
+  /**
+   * Rows the BM25 index does not cover yet (new or rewritten since it was built or last optimised); 0 without an
+   * index. LanceDB returns full-text matches from such rows in table order, not by score, after the indexed
+   * ones, so a search asking for k rows can miss the best of them: `search` over-fetches by this many.
+   */
+  async unindexedFullTextRows(): Promise<number> {
+    const table = this.shared.table;
+    if (!table || !this.fullText) return 0;
+    const fts = (await table.listIndices()).find((i) => i.columns.includes('text') && i.indexType.toUpperCase() === 'FTS');
+    if (!fts) return 0;
+    return (await table.indexStats(fts.name).catch(() => undefined))?.numUnindexedRows ?? 0;
+  }
+
   /** Creates the BM25 index if the table has none (fast: LanceDB also searches rows added later, unindexed). */
   async ensureFullText(): Promise<void> {
     const table = this.shared.table;

@@ -150,7 +150,7 @@ export class LanceDBStore implements VectorStore {
     const vector = q.vector;
     const reranker = vector && text ? await (rrfReranker ??= this.shared.lance.rerankers.RRFReranker.create(RRF_K)) : undefined;
 
-    const run = async (limit: number, where: string | undefined): Promise<Row[]> => {
+    let run = async (limit: number, where: string | undefined): Promise<Row[]> => {
       const table = this.shared.table;
       if (!table) return [];
       let query: Lance.Query | Lance.VectorQuery;
@@ -165,6 +165,15 @@ export class LanceDBStore implements VectorStore {
       if (where) query = query.where(where);
       return (await query.select(COLUMNS).limit(limit).toArray()) as Row[];
     };
+    if (!vector && text) {
+      // Full text only: matches from rows the index does not cover yet come back unordered (see
+      // TableIndexer.unindexedFullTextRows), so fetch enough to hold all of them and order by score here.
+      const extra = await this.indexer.unindexedFullTextRows();
+      if (extra > 0) {
+        const unordered = run;
+        run = async (limit, where) => (await unordered(limit + extra, where)).sort((a, b) => (b._score ?? 0) - (a._score ?? 0)).slice(0, limit);
+      }
+    }
     const toHit = (row: Row, metadata: Record<string, unknown>): Hit => {
       if (vector && text) return { id: row.id, text: row.text, metadata, score: rrfToScore(row._relevance_score ?? 0) };
       if (vector) return { id: row.id, text: row.text, metadata, score: cosineDistanceToScore(row._distance ?? 2), distance: row._distance };
