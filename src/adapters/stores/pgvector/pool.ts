@@ -114,20 +114,4 @@ export async function releasePool(shared: SharedPool): Promise<void> {
 }
 
 /** Runs `fn` in a transaction on one connection of the pool (ROLLBACK when it throws). */
-export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {
-      broken = true;
-    });
-    throw err;
-  } finally {
-    client.release(broken);
-  }
-}
+export { inPgTransaction as inTransaction } from '../../../storage/postgres.js';
