@@ -11,10 +11,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chown, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { tempDir } from './tmp.js';
+import { freePort } from './ports.js';
 
 export interface PostgresServer {
   /** The server's URL (no schema chosen). */
@@ -36,18 +36,6 @@ function findBinDir(): string | undefined {
 export function needPostgres(): false | string {
   if (process.env.LF_TEST_PG_URL) return false;
   return findBinDir() ? false : 'needs PostgreSQL: set LF_TEST_PG_URL, or install it (`apt-get install -y postgresql`)';
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;

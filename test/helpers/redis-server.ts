@@ -7,13 +7,13 @@
  *   await redis.stop();
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TaskScope } from '../../src/adapters/queues/types.js';
 import type { BullMqQueueOptions } from '../../src/adapters/queues/bullmq-queue.js';
 import { tempDir } from './tmp.js';
 import { REPO_ROOT } from './shared.js';
+import { freePort } from './ports.js';
 
 export const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 
@@ -30,18 +30,6 @@ let available: boolean | undefined;
 export function needRedis(): false | string {
   available ??= spawnSync(REDIS_BIN, ['--version'], { stdio: 'ignore' }).status === 0;
   return available ? false : `needs ${REDIS_BIN} (install it with \`apt-get install -y redis-server\`)`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function startOnce(): Promise<RedisServer> {
