@@ -17,7 +17,7 @@ import { SqliteTaskQueue } from '../../src/adapters/queues/sqlite-queue.js';
 import { PostgresTaskQueue } from '../../src/adapters/queues/postgres-queue.js';
 import type { TaskQueue } from '../../src/adapters/queues/types.js';
 import { tempDir } from '../helpers/tmp.js';
-import { crashLocalTaskInChild } from '../helpers/queue-crash.js';
+import { crashTaskInChild } from '../helpers/queue-crash.js';
 import { needPostgres, startPostgresServer, type PostgresServer } from '../helpers/postgres-server.js';
 import { metadataConformance } from './metadata.js';
 
@@ -45,7 +45,7 @@ metadataConformance('SQLite', async () => {
         },
       };
     },
-    crashMidTask: (kind, scope) => crashLocalTaskInChild({ sqlitePath: path }, kind, scope),
+    crashMidTask: (kind, scope) => crashTaskInChild({ sqlitePath: path }, kind, scope),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 });
@@ -80,7 +80,7 @@ metadataConformance(
           },
         };
       },
-      crashMidTask: (kind, scope) => crashLocalTaskInChild({ postgresUrl: url, leaseMs: LEASE_MS }, kind, scope),
+      crashMidTask: (kind, scope) => crashTaskInChild({ postgresUrl: url, leaseMs: LEASE_MS }, kind, scope),
       cleanup: async () => undefined,
     };
   },

@@ -12,8 +12,8 @@ import { SqliteTaskQueue } from '../../src/adapters/queues/sqlite-queue.js';
 import { BullMqTaskQueue } from '../../src/adapters/queues/bullmq-queue.js';
 import type { TaskScope } from '../../src/adapters/queues/types.js';
 import { tempDir } from '../helpers/tmp.js';
-import { crashTaskInChild, needRedis, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { crashLocalTaskInChild } from '../helpers/queue-crash.js';
+import { needRedis, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { crashTaskInChild } from '../helpers/queue-crash.js';
 import { needPostgres, startPostgresServer, type PostgresServer } from '../helpers/postgres-server.js';
 import { openPgMetadataDb } from '../../src/storage/postgres.js';
 import { PostgresTaskQueue } from '../../src/adapters/queues/postgres-queue.js';
@@ -27,7 +27,7 @@ queueConformance('SqliteTaskQueue', async () => {
   const db = openMetadataDb(path);
   return {
     open: async (o) => new SqliteTaskQueue(db, log, { progressIntervalMs: 0, ...o }),
-    crashMidTask: (kind: string, scope: TaskScope) => crashLocalTaskInChild({ sqlitePath: path }, kind, scope),
+    crashMidTask: (kind: string, scope: TaskScope) => crashTaskInChild({ sqlitePath: path }, kind, scope),
     async cleanup() {
       db.close();
       await rm(dir, { recursive: true, force: true });
@@ -50,7 +50,7 @@ queueConformance(
     const queueName = `conf${process.pid}_${++harnesses}`;
     return {
       open: async (o) => new BullMqTaskQueue({ url: server.url, queueName, lockMs: LOCK_MS, progressIntervalMs: 0, backoffMs: 50, ...o }, log),
-      crashMidTask: (kind, scope) => crashTaskInChild({ url: server.url, queueName, lockMs: LOCK_MS }, kind, scope),
+      crashMidTask: (kind, scope) => crashTaskInChild({ bullmq: { url: server.url, queueName, lockMs: LOCK_MS } }, kind, scope),
       cleanup: async () => undefined,
     };
   },
@@ -70,7 +70,7 @@ queueConformance(
     const db = openPgMetadataDb(url);
     return {
       open: (o) => PostgresTaskQueue.open(db, log, { leaseMs: LOCK_MS, progressIntervalMs: 0, ...o }),
-      crashMidTask: (kind, scope) => crashLocalTaskInChild({ postgresUrl: url, leaseMs: LOCK_MS }, kind, scope),
+      crashMidTask: (kind, scope) => crashTaskInChild({ postgresUrl: url, leaseMs: LOCK_MS }, kind, scope),
       cleanup: () => db.close(),
     };
   },

@@ -1,17 +1,23 @@
 /**
- * A process dying mid-task, for the local queues (SQLite and Postgres task records): a child process opens a
- * queue on the given records, runs one never-ending task of `kind`, and is SIGKILLed once the task is STARTED —
- * no close(), no cleanup. Resolves with the task id.
+ * A process dying mid-task, for every queue backend (SQLite or Postgres task records, BullMQ on Redis): a child
+ * process opens a queue on the target, runs one never-ending task of `kind`, and is SIGKILLed once the task is
+ * STARTED — no close(), no cleanup. Resolves with the task id.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { TaskScope } from '../../src/adapters/queues/types.js';
+import type { BullMqQueueOptions } from '../../src/adapters/queues/bullmq-queue.js';
 import { REPO_ROOT } from './shared.js';
 
-export type CrashTarget = { sqlitePath: string } | { postgresUrl: string; leaseMs: number };
+export type CrashTarget = { sqlitePath: string } | { postgresUrl: string; leaseMs: number } | { bullmq: BullMqQueueOptions };
 
 function openQueueCode(t: CrashTarget): string {
   const src = (p: string) => JSON.stringify(join(REPO_ROOT, p));
+  if ('bullmq' in t) {
+    return `
+      const { BullMqTaskQueue } = await import(${src('src/adapters/queues/bullmq-queue.ts')});
+      const q = new BullMqTaskQueue(${JSON.stringify(t.bullmq)}, log);`;
+  }
   if ('sqlitePath' in t) {
     return `
       const { openMetadataDb } = await import(${src('src/storage/sqlite.ts')});
@@ -24,7 +30,7 @@ function openQueueCode(t: CrashTarget): string {
     const q = await PostgresTaskQueue.open(openPgMetadataDb(${JSON.stringify(t.postgresUrl)}), log, { leaseMs: ${t.leaseMs} });`;
 }
 
-export async function crashLocalTaskInChild(target: CrashTarget, kind: string, scope: TaskScope): Promise<string> {
+export async function crashTaskInChild(target: CrashTarget, kind: string, scope: TaskScope): Promise<string> {
   const code = `
     const { default: pino } = await import('pino');
     const log = pino({ level: 'silent' });

@@ -8,11 +8,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { TaskScope } from '../../src/adapters/queues/types.js';
-import type { BullMqQueueOptions } from '../../src/adapters/queues/bullmq-queue.js';
 import { tempDir } from './tmp.js';
-import { REPO_ROOT } from './shared.js';
 import { freePort } from './ports.js';
 
 export const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
@@ -87,50 +83,5 @@ export async function startRedisServer(): Promise<RedisServer> {
     } catch (e) {
       if (attempt >= 3) throw e;
     }
-  }
-}
-
-/**
- * Runs one never-ending task of `kind` in a child process on the given BullMQ queue and SIGKILLs the child once
- * the task is STARTED: a worker dying mid-task. Resolves with the task id.
- */
-export async function crashTaskInChild(opts: BullMqQueueOptions, kind: string, scope: TaskScope): Promise<string> {
-  const code = `
-    const { BullMqTaskQueue } = await import(${JSON.stringify(join(REPO_ROOT, 'src/adapters/queues/bullmq-queue.ts'))});
-    const { default: pino } = await import('pino');
-    const q = new BullMqTaskQueue(${JSON.stringify(opts)}, pino({ level: 'silent' }));
-    q.register(${JSON.stringify(kind)}, () => new Promise(() => {}));
-    await q.start();
-    const id = await q.enqueue(${JSON.stringify(kind)}, {}, ${JSON.stringify(scope)});
-    for (;;) {
-      if ((await q.get(id))?.state === 'STARTED') break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    process.stdout.write('STARTED ' + id + '\\n');
-  `;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    return await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`child never started its task: ${out} ${err}`)), 30_000);
-      child.stdout!.on('data', (d) => {
-        out += d;
-        const m = /STARTED (\S+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-      child.once('exit', (c) => {
-        clearTimeout(timer);
-        reject(new Error(`child exited (${c}): ${out} ${err}`));
-      });
-    });
-  } finally {
-    child.kill('SIGKILL');
-    await exited;
   }
 }

@@ -13,7 +13,8 @@ import { taskStateOf } from '../../src/adapters/queues/bullmq-records.js';
 import { SqliteTaskQueue } from '../../src/adapters/queues/sqlite-queue.js';
 import { createTaskQueue, taskBackendKind, taskQueueSettingsFromEnv } from '../../src/adapters/queues/registry.js';
 import { openMetadataDb } from '../../src/storage/sqlite.js';
-import { crashTaskInChild, needRedis, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { needRedis, startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { crashTaskInChild } from '../helpers/queue-crash.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor, waitForState, scope } from '../conformance/queues.js';
 
@@ -150,7 +151,7 @@ describe('BullMqTaskQueue', { skip: needRedis() }, () => {
 
   test('a task whose workers keep dying fails once it stalled more than maxStalls times', async () => {
     const queueName = fresh();
-    const id = await crashTaskInChild({ url: (server ??= await startRedisServer()).url, queueName, lockMs: 1500 }, 'work', scope);
+    const id = await crashTaskInChild({ bullmq: { url: (server ??= await startRedisServer()).url, queueName, lockMs: 1500 } }, 'work', scope);
     const q = await open({ queueName, maxStalls: 0 });
     let ran = false;
     q.register('work', async () => {
