@@ -13,8 +13,8 @@
 import type { Logger } from 'pino';
 import { migratePg, type PgMetadataDb } from '../../storage/postgres.js';
 import { LocalTaskQueue, type LocalQueueOptions } from './local-queue.js';
-import { INTERRUPTED_ERROR_SQL, type ClaimedTask, type NewTaskRecord, type OwnedState, type TaskRecordStore } from './task-records.js';
-import type { TaskRecord, TaskScope, TaskState } from './types.js';
+import { INTERRUPTED_ERROR_SQL, jsonColumn, parseJsonColumn, scopeOfRow, taskRecordOfRow, type ClaimedTask, type NewTaskRecord, type OwnedState, type TaskRecordStore, type TaskRow } from './task-records.js';
+import type { TaskRecord, TaskScope } from './types.js';
 
 export const DEFAULT_TASK_LEASE_MS = 30_000;
 
@@ -31,32 +31,6 @@ const MIGRATIONS = [
    CREATE INDEX lf_tasks_by_owner ON lf_tasks (owner) WHERE owner IS NOT NULL;`,
 ];
 
-interface Row {
-  id: string;
-  kind: string;
-  namespace: string;
-  project: string;
-  dataset: string | null;
-  state: TaskState;
-  payload: string;
-  meta: string | null;
-  result: string | null;
-  error: string | null;
-  cancelled: boolean;
-  attempts: number;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
-
-const parse = (s: string | null) => (s === null ? null : (JSON.parse(s) as Record<string, unknown>));
-const json = (v: Record<string, unknown> | null) => (v === null ? null : JSON.stringify(v));
-const ms = (v: string | null) => (v === null ? null : Number(v));
-const scopeOf = (r: Pick<Row, 'namespace' | 'project' | 'dataset'>): TaskScope => ({
-  namespace: r.namespace,
-  project: r.project,
-  ...(r.dataset !== null ? { dataset: r.dataset } : {}),
-});
 
 /** The outcome of giving a task back ($max: interruptions allowed, $now: ms): as in sqlite-queue.ts. */
 const giveBack = (maxParam: string, nowParam: string, max = `${maxParam}::int`, now = `${nowParam}::bigint`) => `
@@ -94,34 +68,18 @@ export class PgTaskRecords implements TaskRecordStore {
     await this.query(
       `INSERT INTO lf_tasks (id, kind, namespace, project, dataset, state, payload, meta, result, error, created_at, started_at, finished_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $11)`,
-      [t.id, t.kind, t.scope.namespace, t.scope.project, t.scope.dataset ?? null, f?.state ?? 'PENDING', JSON.stringify(t.payload), f ? json(f.result) : null, f?.error ?? null, now, f ? now : null],
+      [t.id, t.kind, t.scope.namespace, t.scope.project, t.scope.dataset ?? null, f?.state ?? 'PENDING', JSON.stringify(t.payload), f ? jsonColumn(f.result) : null, f?.error ?? null, now, f ? now : null],
     );
   }
 
   async get(id: string): Promise<TaskRecord | undefined> {
-    const { rows } = await this.query<Row>('SELECT * FROM lf_tasks WHERE id = $1', [id]);
-    const r = rows[0];
-    if (!r) return undefined;
-    return {
-      id: r.id,
-      kind: r.kind,
-      ...scopeOf(r),
-      state: r.state,
-      payload: parse(r.payload) ?? {},
-      meta: parse(r.meta),
-      result: parse(r.result),
-      error: r.error,
-      cancelled: r.cancelled,
-      attempts: r.attempts,
-      createdAt: Number(r.created_at),
-      startedAt: ms(r.started_at),
-      finishedAt: ms(r.finished_at),
-    };
+    const { rows } = await this.query<TaskRow>('SELECT * FROM lf_tasks WHERE id = $1', [id]);
+    return rows[0] ? taskRecordOfRow(rows[0]) : undefined;
   }
 
   async claimNext(owner: string, kinds: string[]): Promise<ClaimedTask | undefined> {
     if (kinds.length === 0) return undefined;
-    const { rows } = await this.query<Pick<Row, 'id' | 'kind' | 'namespace' | 'project' | 'dataset' | 'payload' | 'attempts'>>(
+    const { rows } = await this.query<Pick<TaskRow, 'id' | 'kind' | 'namespace' | 'project' | 'dataset' | 'payload' | 'attempts'>>(
       `UPDATE lf_tasks SET state = 'STARTED', attempts = attempts + 1, started_at = $1, owner = $2,
               lease_until = now() + $3 * interval '1 millisecond'
         WHERE id = (SELECT id FROM lf_tasks WHERE state = 'PENDING' AND kind = ANY($4::text[])
@@ -130,11 +88,11 @@ export class PgTaskRecords implements TaskRecordStore {
       [Date.now(), owner, this.leaseMs, kinds],
     );
     const r = rows[0];
-    return r && { id: r.id, kind: r.kind, scope: scopeOf(r), payload: parse(r.payload) ?? {}, attempts: r.attempts };
+    return r && { id: r.id, kind: r.kind, scope: scopeOfRow(r), payload: parseJsonColumn(r.payload) ?? {}, attempts: r.attempts };
   }
 
   async heartbeat(owner: string): Promise<OwnedState> {
-    const { rows } = await this.query<Pick<Row, 'id' | 'cancelled' | 'error'>>(
+    const { rows } = await this.query<Pick<TaskRow, 'id' | 'cancelled' | 'error'>>(
       `UPDATE lf_tasks SET lease_until = now() + $2 * interval '1 millisecond'
         WHERE owner = $1 AND state = 'STARTED' RETURNING id, cancelled, error`,
       [owner, this.leaseMs],
@@ -155,7 +113,7 @@ export class PgTaskRecords implements TaskRecordStore {
          error = CASE WHEN cancelled THEN COALESCE(error, 'cancelled') ELSE $5 END,
          finished_at = $6, owner = NULL, lease_until = NULL
        WHERE id = $1 AND owner = $2 AND state = 'STARTED'`,
-      [id, owner, state, json(result), error, Date.now()],
+      [id, owner, state, jsonColumn(result), error, Date.now()],
     );
   }
 
@@ -165,7 +123,7 @@ export class PgTaskRecords implements TaskRecordStore {
 
   /** Tasks whose owner's lease lapsed: their process died (or lost the database for longer than the lease). */
   async recover(_owner: string, maxAttempts: number): Promise<{ requeued: string[]; failed: string[] }> {
-    const { rows } = await this.query<Pick<Row, 'id' | 'state'>>(
+    const { rows } = await this.query<Pick<TaskRow, 'id' | 'state'>>(
       `UPDATE lf_tasks SET ${giveBack('$1', '$2')} WHERE state = 'STARTED' AND lease_until < now() RETURNING id, state`,
       [maxAttempts, Date.now()],
     );

@@ -8,52 +8,9 @@
 import type { Logger } from 'pino';
 import { migrate, type SqliteDb } from '../../storage/sqlite.js';
 import { LocalTaskQueue, PROCESS_OWNER_PREFIX, type LocalQueueOptions } from './local-queue.js';
-import { INTERRUPTED_ERROR_SQL, type ClaimedTask, type NewTaskRecord, type OwnedState, type TaskRecordStore } from './task-records.js';
-import type { TaskRecord, TaskScope, TaskState } from './types.js';
+import { INTERRUPTED_ERROR_SQL, jsonColumn, parseJsonColumn, scopeOfRow, taskRecordOfRow, type ClaimedTask, type NewTaskRecord, type OwnedState, type TaskRecordStore, type TaskRow } from './task-records.js';
+import type { TaskRecord, TaskScope } from './types.js';
 
-interface Row {
-  id: string;
-  kind: string;
-  namespace: string;
-  project: string;
-  dataset: string | null;
-  state: TaskState;
-  payload: string;
-  meta: string | null;
-  result: string | null;
-  error: string | null;
-  cancelled: number;
-  attempts: number;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-}
-
-const parse = (s: string | null) => (s === null ? null : (JSON.parse(s) as Record<string, unknown>));
-const json = (v: Record<string, unknown> | null) => (v === null ? null : JSON.stringify(v));
-const scopeOf = (r: Pick<Row, 'namespace' | 'project' | 'dataset'>): TaskScope => ({
-  namespace: r.namespace,
-  project: r.project,
-  ...(r.dataset !== null ? { dataset: r.dataset } : {}),
-});
-
-function toRecord(r: Row): TaskRecord {
-  return {
-    id: r.id,
-    kind: r.kind,
-    ...scopeOf(r),
-    state: r.state,
-    payload: parse(r.payload) ?? {},
-    meta: parse(r.meta),
-    result: parse(r.result),
-    error: r.error,
-    cancelled: r.cancelled === 1,
-    attempts: r.attempts,
-    createdAt: r.created_at,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-  };
-}
 
 /** The outcome of giving a task back: cancelled or interrupted too often → FAILURE, else PENDING again. */
 const GIVE_BACK = `
@@ -88,12 +45,12 @@ export class SqliteTaskRecords implements TaskRecordStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(t.id, t.kind, t.scope.namespace, t.scope.project, t.scope.dataset ?? null, f?.state ?? 'PENDING', JSON.stringify(t.payload),
-        f ? json(f.result) : null, f ? json(f.result) : null, f?.error ?? null, now, f ? now : null, f ? now : null);
+        f ? jsonColumn(f.result) : null, f ? jsonColumn(f.result) : null, f?.error ?? null, now, f ? now : null, f ? now : null);
   }
 
   async get(id: string): Promise<TaskRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
-    return row ? toRecord(row) : undefined;
+    const row = this.db.prepare('SELECT * FROM tasks WHERE id = ?').get(id) as TaskRow | undefined;
+    return row ? taskRecordOfRow(row) : undefined;
   }
 
   async claimNext(owner: string, kinds: string[]): Promise<ClaimedTask | undefined> {
@@ -104,12 +61,12 @@ export class SqliteTaskRecords implements TaskRecordStore {
          WHERE rowid = (SELECT rowid FROM tasks WHERE state = 'PENDING' AND kind IN (${kinds.map(() => '?').join(', ')}) ORDER BY created_at, rowid LIMIT 1)
          RETURNING id, kind, namespace, project, dataset, payload, attempts`,
       )
-      .get(Date.now(), owner, ...kinds) as Pick<Row, 'id' | 'kind' | 'namespace' | 'project' | 'dataset' | 'payload' | 'attempts'> | undefined;
-    return row && { id: row.id, kind: row.kind, scope: scopeOf(row), payload: parse(row.payload) ?? {}, attempts: row.attempts };
+      .get(Date.now(), owner, ...kinds) as Pick<TaskRow, 'id' | 'kind' | 'namespace' | 'project' | 'dataset' | 'payload' | 'attempts'> | undefined;
+    return row && { id: row.id, kind: row.kind, scope: scopeOfRow(row), payload: parseJsonColumn(row.payload) ?? {}, attempts: row.attempts };
   }
 
   async heartbeat(owner: string): Promise<OwnedState> {
-    const rows = this.db.prepare("SELECT id, cancelled, error FROM tasks WHERE owner = ? AND state = 'STARTED'").all(owner) as Pick<Row, 'id' | 'cancelled' | 'error'>[];
+    const rows = this.db.prepare("SELECT id, cancelled, error FROM tasks WHERE owner = ? AND state = 'STARTED'").all(owner) as Pick<TaskRow, 'id' | 'cancelled' | 'error'>[];
     return { owned: rows.map((r) => r.id), cancelled: new Map(rows.filter((r) => r.cancelled === 1).map((r) => [r.id, r.error ?? 'cancelled'])) };
   }
 
@@ -128,7 +85,7 @@ export class SqliteTaskRecords implements TaskRecordStore {
            finished_at = @now, owner = NULL
          WHERE id = @id AND owner = @owner AND state = 'STARTED'`,
       )
-      .run({ id, owner, state, result: json(result), error, now: Date.now() });
+      .run({ id, owner, state, result: jsonColumn(result), error, now: Date.now() });
   }
 
   async release(id: string, owner: string, maxAttempts: number): Promise<void> {
@@ -139,7 +96,7 @@ export class SqliteTaskRecords implements TaskRecordStore {
   async recover(_owner: string, maxAttempts: number): Promise<{ requeued: string[]; failed: string[] }> {
     const rows = this.db
       .prepare(`UPDATE tasks SET ${GIVE_BACK} WHERE state = 'STARTED' AND (owner IS NULL OR substr(owner, 1, @n) <> @prefix) RETURNING id, state`)
-      .all({ max: maxAttempts, now: Date.now(), n: PROCESS_OWNER_PREFIX.length + 1, prefix: `${PROCESS_OWNER_PREFIX}:` }) as Pick<Row, 'id' | 'state'>[];
+      .all({ max: maxAttempts, now: Date.now(), n: PROCESS_OWNER_PREFIX.length + 1, prefix: `${PROCESS_OWNER_PREFIX}:` }) as Pick<TaskRow, 'id' | 'state'>[];
     return { requeued: rows.filter((r) => r.state === 'PENDING').map((r) => r.id), failed: rows.filter((r) => r.state === 'FAILURE').map((r) => r.id) };
   }
 

@@ -7,7 +7,7 @@
  * Ownership: a claimed task carries its runner's `owner` id. Only the owner writes progress and the outcome, so a
  * task recovered from a presumed-dead owner is never finished twice.
  */
-import type { TaskRecord, TaskScope } from './types.js';
+import type { TaskRecord, TaskScope, TaskState } from './types.js';
 
 export interface ClaimedTask {
   id: string;
@@ -65,3 +65,53 @@ export interface TaskRecordStore {
 
 /** SQL (SQLite and Postgres) for the error of a task given up after `attempts` interruptions. */
 export const INTERRUPTED_ERROR_SQL = "'interrupted ' || attempts || ' times (server restarts); giving up'";
+
+/**
+ * A task row as both record stores read it: same columns, with SQLite's integers (0/1 flags, epoch ms) and
+ * Postgres's booleans and BIGINTs-as-strings.
+ */
+export interface TaskRow {
+  id: string;
+  kind: string;
+  namespace: string;
+  project: string;
+  dataset: string | null;
+  state: TaskState;
+  payload: string;
+  meta: string | null;
+  result: string | null;
+  error: string | null;
+  cancelled: boolean | number;
+  attempts: number;
+  created_at: number | string;
+  started_at: number | string | null;
+  finished_at: number | string | null;
+}
+
+export const parseJsonColumn = (s: string | null) => (s === null ? null : (JSON.parse(s) as Record<string, unknown>));
+export const jsonColumn = (v: Record<string, unknown> | null) => (v === null ? null : JSON.stringify(v));
+const msColumn = (v: number | string | null) => (v === null ? null : Number(v));
+
+export const scopeOfRow = (r: Pick<TaskRow, 'namespace' | 'project' | 'dataset'>): TaskScope => ({
+  namespace: r.namespace,
+  project: r.project,
+  ...(r.dataset !== null ? { dataset: r.dataset } : {}),
+});
+
+export function taskRecordOfRow(r: TaskRow): TaskRecord {
+  return {
+    id: r.id,
+    kind: r.kind,
+    ...scopeOfRow(r),
+    state: r.state,
+    payload: parseJsonColumn(r.payload) ?? {},
+    meta: parseJsonColumn(r.meta),
+    result: parseJsonColumn(r.result),
+    error: r.error,
+    cancelled: Boolean(r.cancelled),
+    attempts: r.attempts,
+    createdAt: Number(r.created_at),
+    startedAt: msColumn(r.started_at),
+    finishedAt: msColumn(r.finished_at),
+  };
+}
