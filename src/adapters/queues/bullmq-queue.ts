@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { FinishedRecords, inScope, recordOfJob, type TaskJob, type TaskJobData } from './bullmq-records.js';
+import { progressWriter } from './progress-writer.js';
 import { TaskFailure, type QueueService, type TaskHandler, type TaskQueue, type TaskRecord, type TaskScope } from './types.js';
 
 export interface BullMqQueueOptions {
@@ -250,7 +251,7 @@ export class BullMqTaskQueue implements TaskQueue {
     const controller = new AbortController();
     // Registered before the record check: a cancellation is either seen in the record or delivered here.
     this.running.set(id, controller);
-    const progress = this.progressWriter(job);
+    const progress = progressWriter((meta) => job.updateProgress(meta), this.o.progressIntervalMs ?? 200, this.log, job.id);
     try {
       const cancelled = await this.records.read(id);
       if (cancelled) throw new UnrecoverableError(cancelled.error ?? 'cancelled');
@@ -291,31 +292,5 @@ export class BullMqTaskQueue implements TaskQueue {
     }
     this.log.warn({ task: job.id, attempt: job.attemptsStarted, err: message }, 'task failed');
     return e instanceof Error ? e : new Error(message);
-  }
-
-  /** Progress into the job, throttled; writes stay in order and `flush` waits for the last one. */
-  private progressWriter(job: TaskJob) {
-    const interval = this.o.progressIntervalMs ?? 200;
-    let last: Record<string, unknown> | null = null;
-    let unwritten = false;
-    let lastWrite = 0;
-    let writes = Promise.resolve();
-    const write = (meta: Record<string, unknown>) => {
-      lastWrite = Date.now();
-      unwritten = false;
-      writes = writes.then(() => job.updateProgress(meta)).catch((e: Error) => this.log.debug({ task: job.id, err: e.message }, 'progress not written'));
-    };
-    return {
-      report: (meta: Record<string, unknown>, force?: boolean) => {
-        last = meta;
-        unwritten = true;
-        if (force || Date.now() - lastWrite >= interval) write(meta);
-      },
-      flush: async () => {
-        if (unwritten && last) write(last);
-        await writes;
-      },
-      last: () => last,
-    };
   }
 }

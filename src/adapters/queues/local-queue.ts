@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ClaimedTask, TaskRecordStore } from './task-records.js';
+import { progressWriter } from './progress-writer.js';
 import { TaskFailure, type TaskHandler, type TaskQueue, type TaskRecord, type TaskScope } from './types.js';
 
 export interface LocalQueueOptions {
@@ -190,7 +191,7 @@ export class LocalTaskQueue implements TaskQueue {
 
   private runTask(task: ClaimedTask): void {
     const controller = new AbortController();
-    const progress = this.progressWriter(task.id);
+    const progress = progressWriter((meta) => this.records.setMeta(task.id, this.owner, meta), this.progressIntervalMs, this.log, task.id);
     const handler = this.handlers.get(task.kind)!;
     const done = (async () => {
       try {
@@ -247,31 +248,5 @@ export class LocalTaskQueue implements TaskQueue {
       if (this.records.deadOwner === 'lease' && ++checks % 20 === 0) await this.recover();
       await new Promise((r) => setTimeout(r, 50));
     }
-  }
-
-  /** Progress into the record, throttled; writes stay in order and `flush` waits for the last one. */
-  private progressWriter(id: string) {
-    let last: Record<string, unknown> | null = null;
-    let unwritten = false;
-    let lastWrite = 0;
-    let writes = Promise.resolve();
-    const write = (meta: Record<string, unknown>) => {
-      lastWrite = Date.now();
-      unwritten = false;
-      writes = writes
-        .then(() => this.records.setMeta(id, this.owner, meta))
-        .catch((e: Error) => this.log.debug({ task: id, err: e.message }, 'progress not written'));
-    };
-    return {
-      report: (meta: Record<string, unknown>, force?: boolean) => {
-        last = meta;
-        unwritten = true;
-        if (force || Date.now() - lastWrite >= this.progressIntervalMs) write(meta);
-      },
-      flush: async () => {
-        if (unwritten && last) write(last);
-        await writes;
-      },
-    };
   }
 }
