@@ -8,6 +8,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServerConfig } from '../../config/schema.js';
 import { createTransport } from './registry.js';
+import { raceAbort } from '../../core/abort.js';
 
 export interface ConnectionOptions {
   clientName: string;
@@ -50,11 +51,11 @@ export class McpConnection {
         if (this.listing?.tools === tools) this.listing = undefined;
       });
     }
-    return abortable(this.listing!.tools, signal);
+    return raceAbort(this.listing!.tools, signal);
   }
 
   async call(tool: string, args: Record<string, unknown>, signal: AbortSignal): Promise<CallToolResult> {
-    const client = await abortable(this.connect(), signal);
+    const client = await raceAbort(this.connect(), signal);
     const r = await client.callTool({ name: tool, arguments: args }, undefined, { signal, timeout: this.o.callTimeoutMs });
     // Servers of protocol 2024-10-07 answer `{toolResult}`; give it the current shape.
     if (!Array.isArray(r.content)) return { content: [{ type: 'text', text: JSON.stringify(r.toolResult ?? r) }] };
@@ -135,23 +136,4 @@ export class McpConnection {
 
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-/** `p`, or a rejection as soon as `signal` aborts (p itself carries on for other waiters). */
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }

@@ -9,6 +9,7 @@ import { getLlama } from '../../llama/instance.js';
 import { RuntimeError } from '../types.js';
 import { abortError } from '../upstream.js';
 import { SequencePool } from './sequence-pool.js';
+import { raceAbort } from '../../../core/abort.js';
 
 export interface LoadSpec {
   modelPath: string;
@@ -138,21 +139,4 @@ async function unload(e: Entry): Promise<void> {
   } catch {
     /* a failed load has nothing to free */
   }
-}
-
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
