@@ -99,9 +99,8 @@ export class TableIndexer {
   async unindexedFullTextRows(): Promise<number> {
     const table = this.shared.table;
     if (!table || !this.fullText) return 0;
-    const fts = (await table.listIndices()).find((i) => i.columns.includes('text') && i.indexType.toUpperCase() === 'FTS');
-    if (!fts) return 0;
-    return (await table.indexStats(fts.name).catch(() => undefined))?.numUnindexedRows ?? 0;
+    // LanceDB names an index `<column>_idx` (as `vector_idx` in describe).
+    return (await table.indexStats('text_idx').catch(() => undefined))?.numUnindexedRows ?? 0;
   }
 
   /** Creates the BM25 index if the table has none (fast: LanceDB also searches rows added later, unindexed). */
