@@ -245,4 +245,23 @@ describe('LanceDBStore', () => {
     assert.equal(hits.length, 90);
     await store.close();
   });
+
+  test('optimisations are spaced by optimizeMinIntervalMs; the one held back runs on settle and nothing is lost', async () => {
+    const store = await LanceDBStore.open({ dir: freshDir(), indexPolicy: { optimizeAfterWrites: 1, optimizeMinIntervalMs: 600_000 } });
+    await store.upsert(Array.from({ length: 10 }, (_, i) => chunk(i)));
+    await store.settle(); // the first optimisation runs at once
+    assert.equal((await store.describe()).indexes?.unindexedRows, 0);
+    for (let b = 1; b <= 3; b++) await store.upsert(Array.from({ length: 10 }, (_, i) => chunk(b * 10 + i)));
+    // Due after every write, but held back by the interval: the new rows wait outside the BM25 index...
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await store.describe()).indexes?.unindexedRows, 30);
+    // ...and are still found (searched exactly meanwhile).
+    assert.equal((await store.search({ text: 'chunk', topK: 100 })).length, 40);
+    await store.settle(); // starts the held-back job now
+    const d = await store.describe();
+    assert.equal(d.indexes?.unindexedRows, 0, JSON.stringify(d.indexes));
+    assert.equal(d.indexes?.lastError, undefined);
+    assert.equal(await store.count(), 40);
+    await store.close(); // clears the interval timer: the test process exits promptly
+  });
 });

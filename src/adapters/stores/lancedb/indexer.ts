@@ -21,9 +21,15 @@ export interface IndexPolicy {
   annThreshold: number;
   /** Optimise after this many writes (upserts and deletes). */
   optimizeAfterWrites: number;
+  /**
+   * At least this long between the end of one optimisation and the start of the next (an ANN build is not held
+   * back): a burst of small writes (thousands of small files) then costs a handful of maintenance processes, not
+   * one per `optimizeAfterWrites` writes. The job held back starts when the interval has passed.
+   */
+  optimizeMinIntervalMs: number;
 }
 
-export const DEFAULT_INDEX_POLICY: IndexPolicy = { annIndex: 'IVF_HNSW_SQ', annThreshold: 10_000, optimizeAfterWrites: 20 };
+export const DEFAULT_INDEX_POLICY: IndexPolicy = { annIndex: 'IVF_HNSW_SQ', annThreshold: 10_000, optimizeAfterWrites: 20, optimizeMinIntervalMs: 15_000 };
 
 /** Optimise once this many rows (and at least this share of the indexed rows) are outside an index. */
 const UNINDEXED_ROWS_MIN = 2_000;
@@ -69,6 +75,9 @@ export class TableIndexer {
   private writesSinceOptimize = 0;
   private job: RunningJob | undefined;
   private paused = false;
+  /** When the last maintenance job ended (0: none yet), and the timer that starts a job held back until later. */
+  private lastJobEnded = 0;
+  private deferred: NodeJS.Timeout | undefined;
   /** Tail of the pending "is a job due?" checks, so `idle()` also waits for a job about to start. */
   private kickoff: Promise<void> = Promise.resolve();
 
@@ -117,17 +126,24 @@ export class TableIndexer {
     this.kick();
   }
 
-  /** Checks (in the background) whether a job is due, and starts it. */
-  kick(): void {
+  /** Checks (in the background) whether a job is due, and starts it (`now`: regardless of the minimum interval). */
+  kick(now = false): void {
     this.kickoff = this.kickoff
-      .then(() => this.maybeStart())
+      .then(() => this.maybeStart(now))
       .catch((err: unknown) => {
         this.lastError = err instanceof Error ? err.message : String(err);
       });
   }
 
-  /** Resolves when no maintenance job is running or about to start (jobs started meanwhile are awaited too). */
+  /**
+   * Resolves when no maintenance job is running or about to start (jobs started meanwhile are awaited too); a job
+   * held back by `optimizeMinIntervalMs` starts now.
+   */
   async idle(): Promise<void> {
+    if (this.deferred) {
+      this.clearDeferred();
+      this.kick(true);
+    }
     for (;;) {
       await this.kickoff;
       if (!this.job) return;
@@ -138,6 +154,7 @@ export class TableIndexer {
   /** Stops any running job (killing it) and starts no new ones until `resume`. */
   async pause(): Promise<void> {
     this.paused = true;
+    this.clearDeferred();
     this.job?.child.kill('SIGTERM');
     await this.idle();
   }
@@ -158,8 +175,14 @@ export class TableIndexer {
   async describe(): Promise<StoreIndexes> {
     let unindexedRows: number | undefined;
     const table = this.shared.table;
-    if (table && this.vectorIndex !== 'FLAT') {
-      unindexedRows = (await table.indexStats('vector_idx').catch(() => undefined))?.numUnindexedRows;
+    if (table && (this.vectorIndex !== 'FLAT' || this.fullText)) {
+      const stats = await Promise.all(
+        [this.vectorIndex !== 'FLAT' && 'vector_idx', this.fullText && 'text_idx']
+          .filter((name): name is string => !!name)
+          .map((name) => table.indexStats(name).catch(() => undefined)),
+      );
+      const counts = stats.map((s) => s?.numUnindexedRows).filter((n): n is number => n !== undefined);
+      if (counts.length > 0) unindexedRows = Math.max(...counts);
     }
     return {
       vector: this.vectorIndex,
@@ -171,15 +194,29 @@ export class TableIndexer {
     };
   }
 
-  /** Starts a maintenance job when one is due and none is running. */
-  private async maybeStart(): Promise<void> {
+  private clearDeferred(): void {
+    clearTimeout(this.deferred);
+    this.deferred = undefined;
+  }
+
+  /** Starts a maintenance job when one is due and none is running (or is held back: see optimizeMinIntervalMs). */
+  private async maybeStart(now: boolean): Promise<void> {
     const table = this.shared.table;
-    if (this.job || this.paused || !table) return;
-    const { annIndex, annThreshold, optimizeAfterWrites } = this.policy;
+    if (this.job || this.paused || !table || this.deferred) return;
+    const { annIndex, annThreshold, optimizeAfterWrites, optimizeMinIntervalMs } = this.policy;
     let buildIndex: AnnIndexKind | undefined;
     if (annIndex !== 'none' && this.vectorIndex === 'FLAT' && (await table.countRows()) >= annThreshold) buildIndex = annIndex;
     const optimize = buildIndex !== undefined || this.writesSinceOptimize >= optimizeAfterWrites || (await this.manyUnindexed(table));
-    if (!optimize || this.job || this.paused) return;
+    if (!optimize || this.job || this.paused || this.deferred) return;
+    const wait = this.lastJobEnded + optimizeMinIntervalMs - Date.now();
+    if (buildIndex === undefined && !now && wait > 0) {
+      this.deferred = setTimeout(() => {
+        this.deferred = undefined;
+        this.kick(true);
+      }, wait);
+      this.deferred.unref();
+      return;
+    }
     this.start({ dir: this.shared.dir, table: this.shared.name, buildIndex, optimize: { pruneOlderThanMs: PRUNE_OLDER_THAN_MS } });
   }
 
@@ -245,6 +282,7 @@ export class TableIndexer {
       }
     } finally {
       this.job = undefined;
+      this.lastJobEnded = Date.now();
     }
     // More writes may have made another job due; a failed job is retried on the next write, not in a loop.
     if (report?.ok) this.kick();
