@@ -18,6 +18,9 @@
  * - `document_support` (0): each fused chunk gains this share of the scores of the other fused chunks of the
  *   same document (`document_id`, else `file_hash`), so a document matching in several chunks ranks higher
  *   (not with alpha 1, which is the semantic side as it is).
+ * - `lexical` (off): the full-text side runs on the in-process lexical engine (lexical/) instead of the store's
+ *   index, when the store can list its rows: `true` or `{expansion: {neighbours: 5, weight: 0.3}, char_ngrams:
+ *   0.4, title_context: true, whole_document: 4, k1: 1.2, b: 0.75}` (lexical/config.ts); other stores keep their own.
  * - `candidate_multiplier` (2): each list fetches top_k × 2; `final_k`, when set, caps the results.
  * When the store cannot search full text, the semantic side alone answers and hits say `hybrid_degraded`; when
  * the query has no vector (the embedder cannot represent any of its words), the full-text side alone answers.
@@ -26,7 +29,10 @@ import { StoreError, type Hit } from '../stores/types.js';
 import { vectorSearch } from './basic.js';
 import { bool, num, oneOf, optNum } from './config.js';
 import { feedbackTerms, readFeedback, type FeedbackOptions } from './feedback.js';
-import { contentQuery, textSearch } from './full-text.js';
+import { contentQuery } from './full-text.js';
+import { readLexical } from './lexical/config.js';
+import type { LexicalOptions } from './lexical/lexical-index.js';
+import { lexicalSearch } from './lexical/search.js';
 import { annotate, relativeFuse, rrfFuse, weightedFuse, withDocumentSupport, type FusedHit, type RankedList } from './scoring.js';
 import { StrategyConfigError, type CreateStrategy, type RetrievalContext, type RetrievalStrategy, type StrategyConfig } from './types.js';
 
@@ -61,6 +67,7 @@ export class HybridUniversalStrategy implements RetrievalStrategy {
   private readonly feedback?: FeedbackOptions;
   private readonly documentSupport: number;
   private readonly dropStopWords: boolean;
+  private readonly lexical?: LexicalOptions;
 
   constructor(config: StrategyConfig, create: CreateStrategy) {
     this.method = oneOf(this.type, config, 'combination_method', METHODS, 'weighted_average');
@@ -72,6 +79,7 @@ export class HybridUniversalStrategy implements RetrievalStrategy {
     this.feedback = readFeedback(this.type, config, 'feedback');
     this.documentSupport = num(this.type, config, 'document_support', 0, { min: 0, max: 1 });
     this.dropStopWords = bool(this.type, config, 'drop_stop_words', false);
+    this.lexical = readLexical(this.type, config, 'lexical');
   }
 
   private readStrategies(raw: unknown, create: CreateStrategy): SubStrategy[] {
@@ -135,10 +143,10 @@ export class HybridUniversalStrategy implements RetrievalStrategy {
 
   /** The full-text side: the query's hits, plus the feedback query's hits when `feedback` is on. */
   private async fullTextLists(ctx: RetrievalContext, k: number, weight: number): Promise<RankedList[]> {
-    const hits = await textSearch(this.dropStopWords ? { ...ctx, query: contentQuery(ctx.query) } : ctx, k);
+    const hits = await lexicalSearch(this.dropStopWords ? { ...ctx, query: contentQuery(ctx.query) } : ctx, k, this.lexical);
     const terms = this.feedback && this.feedback.weight > 0 ? feedbackTerms(ctx.query, hits, this.feedback) : [];
     if (terms.length === 0) return [{ hits, weight, complete: hits.length < k }];
-    const expanded = await textSearch({ ...ctx, query: terms.join(' ') }, k);
+    const expanded = await lexicalSearch({ ...ctx, query: terms.join(' ') }, k, this.lexical);
     const share = this.feedback!.weight;
     return [
       { hits, weight: weight * (1 - share), complete: hits.length < k },

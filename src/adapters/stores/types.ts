@@ -10,6 +10,9 @@ export interface StoredChunk {
   metadata: Record<string, unknown>;
 }
 
+/** A stored row as `readRows` lists it. */
+export type StoredRow = Omit<StoredChunk, 'vector'>;
+
 export type FilterValue = string | number | boolean | null;
 export type FilterCondition =
   | FilterValue
@@ -92,6 +95,13 @@ export interface VectorStore {
    * made with another dimension ('dimension_mismatch') or another model ('embedder_mismatch').
    */
   setEmbedder?(model: string, dimension: number): Promise<void>;
+  /**
+   * Every stored row (without vectors), for engines that index the text themselves (the lexical engine).
+   * Stores that cannot list their rows leave it out, and full-text search goes to the store.
+   */
+  readRows?(): AsyncIterable<StoredRow>;
+  /** Changes whenever the stored rows may have changed (any write, delete or drop); with `readRows`. */
+  dataVersion?(): Promise<string>;
   close(): Promise<void>;
 }
 

@@ -50,6 +50,8 @@ export class SharedTable {
   /** Vector dimension of the table's schema (0 while there is no table). */
   tableDimension = 0;
   identity: StoreIdentity = {};
+  /** Counts tables adopted (created or opened), so a dropped and re-created table is told apart from the old one. */
+  generation = 0;
   readonly writes = new SerialQueue();
   refs = 0;
 
@@ -73,6 +75,7 @@ export class SharedTable {
 
   async adopt(table: Lance.Table): Promise<void> {
     this.table = table;
+    this.generation += 1;
     this.tableDimension = schemaDimension(await table.schema());
   }
 

@@ -16,7 +16,7 @@ import { acquireTable, releaseTable, type SharedTable } from './shared-table.js'
 import { writeIdentity } from './sidecar.js';
 import { bm25ToScore, checkBatch, checkVector, cosineDistanceToScore, firstOfEachId, RRF_K, rrfToScore } from '../checks.js';
 import { matchesClauses } from '../filter.js';
-import { StoreError, type Hit, type MetadataFilter, type SearchQuery, type StoreDescription, type StoredChunk, type VectorStore } from '../types.js';
+import { StoreError, type Hit, type MetadataFilter, type SearchQuery, type StoreDescription, type StoredChunk, type StoredRow, type VectorStore } from '../types.js';
 
 export interface LanceDBStoreOptions {
   /** Directory holding the table (and `store.json`). */
@@ -306,6 +306,22 @@ export class LanceDBStore implements VectorStore {
       this.shared.identity = { embedder: model, dimension };
       await writeIdentity(this.shared.dir, this.shared.identity);
     });
+  }
+
+  async *readRows(): AsyncIterable<StoredRow> {
+    this.assertOpen();
+    const table = this.shared.table;
+    if (!table) return;
+    for await (const batch of table.query().select(COLUMNS)) {
+      for (const row of batch.toArray() as unknown as Row[]) yield { id: row.id, text: row.text, metadata: parseMetadata(row.metadata) };
+    }
+  }
+
+  /** The table's generation and LanceDB version (every write, delete or index update makes a new version). */
+  async dataVersion(): Promise<string> {
+    this.assertOpen();
+    const table = this.shared.table;
+    return table ? `${this.shared.generation}:${await table.version()}` : 'none';
   }
 
   /** Waits until no background index job is running or due (tests, benchmarks, orderly shutdown). */
