@@ -16,7 +16,7 @@ import { Bm25Index } from '../../src/adapters/retrievers/lexical/bm25-index.js';
 import { expandByNeighbours } from '../../src/adapters/retrievers/lexical/expansion.js';
 import { buildUnits, titleOf } from '../../src/adapters/retrievers/lexical/units.js';
 import { DEFAULT_LEXICAL, LexicalIndex, type LexicalOptions } from '../../src/adapters/retrievers/lexical/lexical-index.js';
-import { lexicalIndexFor } from '../../src/adapters/retrievers/lexical/cache.js';
+import { DEFAULT_MAX_LEXICAL_ROWS, lexicalIndexFor, maxLexicalRows } from '../../src/adapters/retrievers/lexical/cache.js';
 import { readLexical } from '../../src/adapters/retrievers/lexical/config.js';
 import { StrategyConfigError } from '../../src/adapters/retrievers/types.js';
 
@@ -201,5 +201,20 @@ describe('lexical index cache on a real LanceDB store', () => {
     assert.equal(await store.count(), 1);
     assert.equal(await lexicalIndexFor(store, NO_EXPANSION, 0), undefined);
     assert.ok(await lexicalIndexFor(store, NO_EXPANSION, 1));
+  });
+
+  test('LF_LEXICAL_MAX_ROWS sets the row limit (0 turns the engine off); a bad value keeps the default', async () => {
+    const saved = process.env.LF_LEXICAL_MAX_ROWS;
+    try {
+      process.env.LF_LEXICAL_MAX_ROWS = '0';
+      assert.equal(maxLexicalRows(), 0);
+      assert.equal(await lexicalIndexFor(store, { ...NO_EXPANSION, charNgrams: 0.5 }), undefined);
+      process.env.LF_LEXICAL_MAX_ROWS = 'lots';
+      assert.equal(maxLexicalRows(), DEFAULT_MAX_LEXICAL_ROWS);
+      assert.ok(await lexicalIndexFor(store, { ...NO_EXPANSION, charNgrams: 0.5 }), 'built once the limit allows it');
+    } finally {
+      if (saved === undefined) delete process.env.LF_LEXICAL_MAX_ROWS;
+      else process.env.LF_LEXICAL_MAX_ROWS = saved;
+    }
   });
 });
