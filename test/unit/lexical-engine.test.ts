@@ -203,6 +203,31 @@ describe('lexical index cache on a real LanceDB store', () => {
     assert.ok(await lexicalIndexFor(store, NO_EXPANSION, 1));
   });
 
+  test('after a data change, a slow rebuild of a big enough index is not waited for: the caller falls back', async () => {
+    // The same store, but listing its rows waits for `gate` (a rebuild that takes as long as we like).
+    let gate: Promise<void> = Promise.resolve();
+    const slow = Object.create(store) as VectorStore;
+    slow.readRows = async function* () {
+      await gate;
+      yield* store.readRows!();
+    };
+    const rebuild = { waitMs: 30, fromRows: 1 };
+    const first = await lexicalIndexFor(slow, NO_EXPANSION, 100, rebuild);
+    assert.ok(first, 'the first build is always waited for');
+    let open!: () => void;
+    gate = new Promise((resolve) => (open = resolve));
+    await put('r3', 'A narwhal swims under the ice.', { file_hash: 'N', chunk_index: 0 });
+    assert.equal(await lexicalIndexFor(slow, NO_EXPANSION, 100, rebuild), undefined, 'rebuilding: search the store instead');
+    assert.equal(await lexicalIndexFor(slow, NO_EXPANSION, 100, rebuild), undefined, 'still rebuilding (one shared build)');
+    // Below `fromRows`, the rebuild is waited for.
+    const waited = lexicalIndexFor(slow, NO_EXPANSION, 100, { waitMs: 30, fromRows: 1000 });
+    open();
+    const rebuilt = await waited;
+    assert.ok(rebuilt && rebuilt !== first);
+    assert.deepEqual(rebuilt.search('narwhal', 5).map((h) => h.row.id), ['r3']);
+    assert.equal(await lexicalIndexFor(slow, NO_EXPANSION, 100, rebuild), rebuilt, 'built: served again');
+  });
+
   test('LF_LEXICAL_MAX_ROWS sets the row limit (0 turns the engine off); a bad value keeps the default', async () => {
     const saved = process.env.LF_LEXICAL_MAX_ROWS;
     try {

@@ -264,4 +264,28 @@ describe('LanceDBStore', () => {
     assert.equal(await store.count(), 40);
     await store.close(); // clears the interval timer: the test process exits promptly
   });
+
+  test('dataVersion changes with writes, deletes and drops, not with index maintenance', async () => {
+    const store = await LanceDBStore.open({ dir: freshDir(), indexPolicy: { optimizeAfterWrites: 1, optimizeMinIntervalMs: 0 } });
+    assert.equal(await store.dataVersion(), 'none');
+    await store.upsert(Array.from({ length: 10 }, (_, i) => chunk(i)));
+    const written = await store.dataVersion();
+    await store.settle(); // an optimisation job commits new table versions
+    await store.upsert([chunk(10)]);
+    const second = await store.dataVersion();
+    assert.notEqual(second, written);
+    await store.settle();
+    assert.equal((await store.describe()).indexes?.unindexedRows, 0, 'an optimisation ran (it folded the new row into the BM25 index)');
+    assert.equal(await store.dataVersion(), second, 'maintenance keeps the data version');
+    assert.equal(await store.deleteWhere({ chunk_index: 10 }), 1);
+    const deleted = await store.dataVersion();
+    assert.notEqual(deleted, second);
+    await store.settle();
+    assert.equal(await store.dataVersion(), deleted);
+    await store.drop();
+    assert.equal(await store.dataVersion(), 'none');
+    await store.upsert([chunk(1)]);
+    assert.ok(![written, second, deleted, 'none'].includes(await store.dataVersion()), 'a re-created table has a new version');
+    await store.close();
+  });
 });

@@ -73,6 +73,8 @@ export class TableIndexer {
   building: string | undefined;
   lastError: string | undefined;
   private writesSinceOptimize = 0;
+  /** Committed data writes (upserts, deletes) of this process, ever: tells a maintenance-only commit apart. */
+  private dataWrites = 0;
   private job: RunningJob | undefined;
   private paused = false;
   /** When the last maintenance job ended (0: none yet), and the timer that starts a job held back until later. */
@@ -122,6 +124,7 @@ export class TableIndexer {
 
   /** Call after every committed write. */
   noteWrite(): void {
+    this.dataWrites++;
     this.writesSinceOptimize++;
     this.kick();
   }
@@ -217,7 +220,7 @@ export class TableIndexer {
       this.deferred.unref();
       return;
     }
-    this.start({ dir: this.shared.dir, table: this.shared.name, buildIndex, optimize: { pruneOlderThanMs: PRUNE_OLDER_THAN_MS } });
+    this.start({ dir: this.shared.dir, table: this.shared.name, buildIndex, optimize: { pruneOlderThanMs: PRUNE_OLDER_THAN_MS } }, await table.version());
   }
 
   /** Do so many rows sit outside an index that searches would slow down (they are scanned exactly)? */
@@ -232,8 +235,9 @@ export class TableIndexer {
     return false;
   }
 
-  private start(job: MaintenanceJob): void {
+  private start(job: MaintenanceJob, versionAtStart: number): void {
     const writesAtStart = this.writesSinceOptimize;
+    const dataWritesAtStart = this.dataWrites;
     this.building = job.buildIndex;
     const child = fork(workerPath(), [JSON.stringify(job)], {
       execArgv: childExecArgv(),
@@ -254,7 +258,7 @@ export class TableIndexer {
       child.on('error', (err) => (stderr += String(err)));
       child.on('exit', (code, signal) => {
         clearTimeout(watchdog);
-        void this.finish(report, code, signal, stderr, writesAtStart).finally(resolve);
+        void this.finish(report, code, signal, stderr, writesAtStart, { version: versionAtStart, dataWrites: dataWritesAtStart }).finally(resolve);
       });
     });
     this.job = { child, done };
@@ -266,6 +270,7 @@ export class TableIndexer {
     signal: NodeJS.Signals | null,
     stderr: string,
     writesAtStart: number,
+    atStart: { version: number; dataWrites: number },
   ): Promise<void> {
     this.building = undefined;
     try {
@@ -276,6 +281,8 @@ export class TableIndexer {
         await this.shared.writes.run(async () => {
           await this.shared.table?.checkoutLatest();
           await this.refresh();
+          // No write of ours since the job started: the new versions only reorganised the same rows.
+          if (this.shared.table && this.dataWrites === atStart.dataWrites) this.shared.sameData(await this.shared.table.version(), atStart.version);
         });
       } else if (!this.paused) {
         this.lastError = report?.error ?? `maintenance process ended (${signal ?? `exit ${code}`}) ${stderr.trim().slice(-500)}`.trim();

@@ -52,6 +52,8 @@ export class SharedTable {
   identity: StoreIdentity = {};
   /** Counts tables adopted (created or opened), so a dropped and re-created table is told apart from the old one. */
   generation = 0;
+  /** Table versions made by this process's maintenance jobs → the earlier version holding the same rows. */
+  private readonly sameDataAs = new Map<number, number>();
   readonly writes = new SerialQueue();
   refs = 0;
 
@@ -73,9 +75,27 @@ export class SharedTable {
     if (names.includes(this.name)) await this.adopt(await this.conn.openTable(this.name));
   }
 
+  /** Records that table version `later` holds the same rows as `earlier` (a maintenance commit). */
+  sameData(later: number, earlier: number): void {
+    if (later !== earlier) this.sameDataAs.set(later, this.sameDataAs.get(earlier) ?? earlier);
+    if (this.sameDataAs.size > 1000) this.sameDataAs.delete(this.sameDataAs.keys().next().value!);
+  }
+
+  /**
+   * Changes whenever the rows may have changed: the table generation and its version, where versions made only by
+   * this process's own maintenance count as the version they reorganised. (A write by another process during
+   * such a job is then seen at the next change; every other write, ours or another process's, is seen at once.)
+   */
+  async dataVersion(): Promise<string> {
+    if (!this.table) return 'none';
+    const version = await this.table.version();
+    return `${this.generation}:${this.sameDataAs.get(version) ?? version}`;
+  }
+
   async adopt(table: Lance.Table): Promise<void> {
     this.table = table;
     this.generation += 1;
+    this.sameDataAs.clear();
     this.tableDimension = schemaDimension(await table.schema());
   }
 

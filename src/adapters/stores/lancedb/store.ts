@@ -317,11 +317,10 @@ export class LanceDBStore implements VectorStore {
     }
   }
 
-  /** The table's generation and LanceDB version (every write, delete or index update makes a new version). */
+  /** Changes with every write or delete (also another process's), not with this process's index maintenance. */
   async dataVersion(): Promise<string> {
     this.assertOpen();
-    const table = this.shared.table;
-    return table ? `${this.shared.generation}:${await table.version()}` : 'none';
+    return this.shared.dataVersion();
   }
 
   /** Waits until no background index job is running or due (tests, benchmarks, orderly shutdown). */
