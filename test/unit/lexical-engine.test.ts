@@ -206,8 +206,10 @@ describe('lexical index cache on a real LanceDB store', () => {
   test('after a data change, a slow rebuild of a big enough index is not waited for: the caller falls back', async () => {
     // The same store, but listing its rows waits for `gate` (a rebuild that takes as long as we like).
     let gate: Promise<void> = Promise.resolve();
+    let listings = 0;
     const slow = Object.create(store) as VectorStore;
     slow.readRows = async function* () {
+      listings++;
       await gate;
       yield* store.readRows!();
     };
@@ -219,12 +221,19 @@ describe('lexical index cache on a real LanceDB store', () => {
     await put('r3', 'A narwhal swims under the ice.', { file_hash: 'N', chunk_index: 0 });
     assert.equal(await lexicalIndexFor(slow, NO_EXPANSION, 100, rebuild), undefined, 'rebuilding: search the store instead');
     assert.equal(await lexicalIndexFor(slow, NO_EXPANSION, 100, rebuild), undefined, 'still rebuilding (one shared build)');
-    // Below `fromRows`, the rebuild is waited for.
+    assert.equal(listings, 2);
+    // The data changes again while that build runs: no second build starts beside it.
+    await put('r4', 'An orca hunts seals.', { file_hash: 'O', chunk_index: 0 });
+    assert.equal(await lexicalIndexFor(slow, NO_EXPANSION, 100, rebuild), undefined);
+    assert.equal(listings, 2, 'never two builds at once');
+    // Below `fromRows`, the rebuild is waited for: the running one, then one for the data as it is now.
     const waited = lexicalIndexFor(slow, NO_EXPANSION, 100, { waitMs: 30, fromRows: 1000 });
     open();
     const rebuilt = await waited;
     assert.ok(rebuilt && rebuilt !== first);
+    assert.equal(listings, 3);
     assert.deepEqual(rebuilt.search('narwhal', 5).map((h) => h.row.id), ['r3']);
+    assert.deepEqual(rebuilt.search('orca', 5).map((h) => h.row.id), ['r4']);
     assert.equal(await lexicalIndexFor(slow, NO_EXPANSION, 100, rebuild), rebuilt, 'built: served again');
   });
 

@@ -83,7 +83,8 @@ export async function lexicalIndexFor(
   let builtRows = lastBuilt.get(store);
   if (!builtRows) lastBuilt.set(store, (builtRows = new Map()));
   const key = JSON.stringify(options);
-  const wait = (entry: Entry) => (!entry.done && (builtRows.get(key) ?? 0) >= rebuild.fromRows ? within(entry.index, rebuild.waitMs) : entry.index);
+  const big = (builtRows.get(key) ?? 0) >= rebuild.fromRows;
+  const wait = (entry: Entry) => (!entry.done && big ? within(entry.index, rebuild.waitMs) : entry.index);
   const current = perOptions.get(key);
   if (current && current.version === version) {
     if (current.rows !== undefined && current.rows > maxRows) return undefined;
@@ -92,6 +93,12 @@ export async function lexicalIndexFor(
     if (index) return index;
     // Built under a lower limit: build again below.
     if (perOptions.get(key) === current) perOptions.delete(key);
+  } else if (current && !current.done) {
+    // A build for older data is still running: never two at once (an ingestion changes the data faster than a
+    // big index builds). A big index's query searches the store meanwhile; a small one waits and looks again.
+    if (big) return undefined;
+    await current.index.catch(() => undefined);
+    return lexicalIndexFor(store, options, maxRows, rebuild);
   }
   // Set before any await, so concurrent queries share one count and one build.
   const entry: Entry = {
