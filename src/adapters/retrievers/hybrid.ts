@@ -32,7 +32,7 @@ import { feedbackTerms, readFeedback, type FeedbackOptions } from './feedback.js
 import { contentQuery } from './full-text.js';
 import { readLexical } from './lexical/config.js';
 import type { LexicalOptions } from './lexical/lexical-index.js';
-import { lexicalSearch } from './lexical/search.js';
+import { lexicalIndexOf, lexicalSearch } from './lexical/search.js';
 import { annotate, relativeFuse, rrfFuse, weightedFuse, withDocumentSupport, type FusedHit, type RankedList } from './scoring.js';
 import { StrategyConfigError, type CreateStrategy, type RetrievalContext, type RetrievalStrategy, type StrategyConfig } from './types.js';
 
@@ -143,10 +143,12 @@ export class HybridUniversalStrategy implements RetrievalStrategy {
 
   /** The full-text side: the query's hits, plus the feedback query's hits when `feedback` is on. */
   private async fullTextLists(ctx: RetrievalContext, k: number, weight: number): Promise<RankedList[]> {
-    const hits = await lexicalSearch(this.dropStopWords ? { ...ctx, query: contentQuery(ctx.query) } : ctx, k, this.lexical);
+    // One index look-up (data version check) serves both searches of this query.
+    const index = await lexicalIndexOf(ctx, this.lexical);
+    const hits = await lexicalSearch(this.dropStopWords ? { ...ctx, query: contentQuery(ctx.query) } : ctx, k, index);
     const terms = this.feedback && this.feedback.weight > 0 ? feedbackTerms(ctx.query, hits, this.feedback) : [];
     if (terms.length === 0) return [{ hits, weight, complete: hits.length < k }];
-    const expanded = await lexicalSearch({ ...ctx, query: terms.join(' ') }, k, this.lexical);
+    const expanded = await lexicalSearch({ ...ctx, query: terms.join(' ') }, k, index);
     const share = this.feedback!.weight;
     return [
       { hits, weight: weight * (1 - share), complete: hits.length < k },

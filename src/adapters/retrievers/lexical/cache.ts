@@ -43,7 +43,10 @@ const built = new WeakMap<VectorStore, Map<string, Entry>>();
 /** Per store and option key: the rows covered by the last index built. */
 const lastBuilt = new WeakMap<VectorStore, Map<string, number>>();
 
-/** `p`, or undefined when it takes longer than `ms`. */
+/**
+ * `p`, or undefined when it takes longer than `ms` (`p` carries on for the callers that wait for it). The timer is
+ * an ordinary (ref'd) one: the wait ends even when nothing else keeps the process busy.
+ */
 async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
