@@ -17,6 +17,7 @@ import { buildApp } from '../src/api/app.js';
 import type { DatabaseConfig } from '../src/config/schema.js';
 import type { LanceDBStore } from '../src/adapters/stores/lancedb/store.js';
 import { percentile, type Report } from './harness.js';
+import { seededRandom } from '../test/helpers/random.js';
 
 const DIM = 384;
 const VOCABULARY = 20_000;
@@ -25,17 +26,6 @@ const BATCH = 2_000;
 const QUERIES = 100;
 const WARMUP = 10;
 const P = '/v1/projects/bench/rag';
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Word `i` of the synthetic vocabulary: pronounceable, distinct, no stop words. */
 function word(i: number): string {
@@ -87,7 +77,7 @@ export async function run(report: Report): Promise<void> {
     const store = (await ctx.resources.store('bench', 'rag', db)) as LanceDBStore;
     const embedder = ctx.resources.embedder(db);
     await ctx.resources.guardEmbedder(store, db, embedder, true);
-    const random = seeded(42);
+    const random = seededRandom(42);
     const sample = zipfSampler(random);
     const text = (n: number) => Array.from({ length: n }, sample).join(' ');
 

@@ -7,24 +7,14 @@ import assert from 'node:assert/strict';
 import { matchesFilter } from '../../../src/adapters/stores/filter.js';
 import type { FilterCondition, FilterValue, MetadataFilter, VectorStore } from '../../../src/adapters/stores/types.js';
 import { unitVector } from '../../conformance/stores.js';
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../helpers/random.js';
 
 const KEYS = ['page', 'lang', "o'dd \"key\"", 'flag', 'score'];
 const VALUES: unknown[] = [1, 2, 3, 2.5, -1, 0, '1', '2', 'en', 'fr', 'EN', '', true, false, null, ['en'], { a: 1 }];
 const FILTER_VALUES: FilterValue[] = [1, 2, 3, 2.5, -1, 0, '1', '2', 'en', 'fr', 'EN', '', true, false, null, 'b'];
 
 export function agreementRows(n = 60, seed = 7): Record<string, unknown>[] {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   return Array.from({ length: n }, () => {
     const m: Record<string, unknown> = {};
     for (const k of KEYS) if (rnd() < 0.75) m[k] = VALUES[Math.floor(rnd() * VALUES.length)];
@@ -33,7 +23,7 @@ export function agreementRows(n = 60, seed = 7): Record<string, unknown>[] {
 }
 
 export function agreementFilters(n = 120, seed = 11): MetadataFilter[] {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const condition = (): FilterCondition => {
     const op = pick(['scalar', 'list', '$eq', '$ne', '$in', '$nin', '$gt', '$gte', '$lt', '$lte'] as const);
