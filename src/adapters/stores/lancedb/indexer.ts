@@ -220,7 +220,10 @@ export class TableIndexer {
       this.deferred.unref();
       return;
     }
-    this.start({ dir: this.shared.dir, table: this.shared.name, buildIndex, optimize: { pruneOlderThanMs: PRUNE_OLDER_THAN_MS } }, await table.version());
+    // Counted before the version is read: a write landing in between then shows as a write during the job.
+    const dataWrites = this.dataWrites;
+    const version = await table.version();
+    this.start({ dir: this.shared.dir, table: this.shared.name, buildIndex, optimize: { pruneOlderThanMs: PRUNE_OLDER_THAN_MS } }, { version, dataWrites });
   }
 
   /** Do so many rows sit outside an index that searches would slow down (they are scanned exactly)? */
@@ -235,9 +238,8 @@ export class TableIndexer {
     return false;
   }
 
-  private start(job: MaintenanceJob, versionAtStart: number): void {
+  private start(job: MaintenanceJob, atStart: { version: number; dataWrites: number }): void {
     const writesAtStart = this.writesSinceOptimize;
-    const dataWritesAtStart = this.dataWrites;
     this.building = job.buildIndex;
     const child = fork(workerPath(), [JSON.stringify(job)], {
       execArgv: childExecArgv(),
@@ -258,7 +260,7 @@ export class TableIndexer {
       child.on('error', (err) => (stderr += String(err)));
       child.on('exit', (code, signal) => {
         clearTimeout(watchdog);
-        void this.finish(report, code, signal, stderr, writesAtStart, { version: versionAtStart, dataWrites: dataWritesAtStart }).finally(resolve);
+        void this.finish(report, code, signal, stderr, writesAtStart, atStart).finally(resolve);
       });
     });
     this.job = { child, done };
