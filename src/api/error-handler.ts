@@ -7,6 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isLfError, type ValidationIssue } from '../core/errors.js';
+import { installFiniteNumbersCheck } from './finite-numbers.js';
 
 const CONTEXT_LOC: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
 
@@ -93,6 +94,7 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
+  installFiniteNumbersCheck(app);
   app.setNotFoundHandler((_req: FastifyRequest, reply: FastifyReply) => {
     void reply.code(404).send({ detail: 'Not Found' });
   });
