@@ -119,6 +119,13 @@ describe('API keys: scopes, listing, revocation', () => {
     }
   });
 
+  test('percent-encoded paths cannot dodge the check (the router decodes them, so does the scope lookup)', async () => {
+    for (const url of ['/%761/projects/default', '/v%31/projects/default', '/%68ealth', '/%69nfo', '/v1/%6beys']) {
+      const res = await t.app.inject(url);
+      assert.equal(res.statusCode, 401, `${url}: ${res.body.slice(0, 120)}`);
+    }
+  });
+
   test('GET /v1/keys lists names and scopes, never secrets or hashes', async () => {
     const res = await t.app.inject({ url: '/v1/keys', headers: bearer(ENV_KEY) });
     assert.equal(res.statusCode, 200);

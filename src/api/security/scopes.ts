@@ -17,6 +17,14 @@ function isApiPath(path: string): boolean {
   return path === '/v1' || API_PREFIXES.some((p) => path.startsWith(p));
 }
 
+function decodedPath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 /**
  * `method` and the matched route pattern (Fastify's `routeOptions.url`, undefined for no match) or else the
  * request path.
@@ -24,9 +32,10 @@ function isApiPath(path: string): boolean {
 export function requiredScope(method: string, route: string | undefined, path: string): Requirement {
   const m = method.toUpperCase();
   if (m === 'OPTIONS') return 'public'; // CORS preflights carry no credentials; the origin guard has run
-  const p = route ?? path;
+  // The matched route's pattern decides (the router decodes percent-escapes: `/%761/...` is a `/v1/...` route).
+  const p = route ?? decodedPath(path);
   const read = m === 'GET' || m === 'HEAD';
-  if (read && (PUBLIC_GET.has(p) || p === '/docs' || p.startsWith('/docs/') || !isApiPath(path))) return 'public';
+  if (read && (PUBLIC_GET.has(p) || p === '/docs' || p.startsWith('/docs/') || !isApiPath(p))) return 'public';
   if (p === '/v1/keys' || p.startsWith('/v1/keys/')) return 'admin';
   if (p === '/mcp') return 'read'; // each tool call is checked against its operation (mcp-scopes.ts)
   if (USE_ROUTES.some((r) => r.test(p))) return read ? 'read' : 'use';
