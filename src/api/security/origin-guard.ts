@@ -29,8 +29,9 @@ export async function installOriginGuard(app: FastifyInstance, settings: Pick<Se
   const any = settings.allowedOrigins.includes('*');
   await app.register(cors, {
     // The guard above has already refused foreign origins; CORS headers go to loopback and listed origins only.
-    origin: (origin, cb) => cb(null, origin !== undefined && (any || isLoopbackOrigin(origin) || listed.has(normalizeOrigin(origin) ?? ''))),
-    exposedHeaders: ['X-Session-ID', 'Retry-After', 'WWW-Authenticate'],
+    // No `Origin` (not a cross-origin browser request): the CORS headers are harmless, as they always were.
+    origin: (origin, cb) => cb(null, origin === undefined || any || isLoopbackOrigin(origin) || listed.has(normalizeOrigin(origin) ?? '')),
+    exposedHeaders: ['X-Session-ID'],
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
   });
 }
