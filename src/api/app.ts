@@ -11,6 +11,7 @@ import type { Options as AjvOptions } from 'ajv';
 import type { AppContext } from '../services/context.js';
 import { ProjectConfigSchema } from '../config/schema.js';
 import { installErrorHandling } from './error-handler.js';
+import { lazySchemaController } from './lazy-compilers.js';
 import { systemRoutes } from './routes/system.js';
 import { projectRoutes } from './routes/projects.js';
 import { eventLogRoutes } from './routes/event-logs.js';
@@ -40,6 +41,8 @@ export async function buildApp(ctx: AppContext, o: BuildAppOptions = {}): Promis
     bodyLimit: 16 * 1024 * 1024,
     routerOptions: { maxParamLength: 2048 },
     ajv: { customOptions: AJV_OPTIONS },
+    // Route schemas compile on first use (cold start), with Fastify's own compilers and options.
+    schemaController: lazySchemaController() as never,
     // Requests in flight get this long to finish on shutdown before sockets are closed.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
