@@ -4,12 +4,14 @@
  */
 export const ERROR_STATUS = {
   bad_request: 400,
+  unauthorized: 401,
   forbidden: 403,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation: 422,
+  too_many_requests: 429,
   internal: 500,
   upstream: 502,
   unavailable: 503,

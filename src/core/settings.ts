@@ -14,6 +14,21 @@ export interface Settings {
   /** Where `/v1/system/version-check` reads the latest release (GitHub releases API shape). */
   releasesUrl: string;
   version: string;
+  /** `LF_API_KEY`: one admin key from the environment (more keys live in the metadata store). */
+  apiKey?: string;
+  /** `LF_ALLOWED_ORIGINS`: browser origins allowed besides the server's own and loopback ones (`*` = any). */
+  allowedOrigins: string[];
+  /** `LF_ALLOWED_HOSTS`: `Host` names accepted besides loopback ones (e.g. behind a reverse proxy). */
+  allowedHosts: string[];
+  /** `LF_ALLOW_UNAUTHENTICATED=1`: allow a non-loopback bind with no key configured. */
+  allowUnauthenticated: boolean;
+  /** `LF_RATE_LIMIT` (e.g. `120/minute`): requests per key (or per address without a key) per window; off when unset. */
+  rateLimit?: RateLimitSetting;
+}
+
+export interface RateLimitSetting {
+  max: number;
+  windowMs: number;
 }
 
 export type SettingsOverrides = Partial<Settings>;
@@ -35,6 +50,24 @@ function intFromEnv(name: string, fallback: number): number {
   return Math.floor(n);
 }
 
+const RATE_WINDOWS: Record<string, number> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** `120/minute` (also `/second`, `/hour`, `/day`, `/s`, `/m`, `/h`, `/d`) → a rate limit; empty → none. */
+export function parseRateLimit(raw: string | undefined): RateLimitSetting | undefined {
+  if (raw === undefined || raw.trim() === '' || raw.trim() === 'off') return undefined;
+  const m = /^\s*(\d+)\s*\/\s*(second|minute|hour|day|s|m|h|d)\s*$/i.exec(raw);
+  const unit = m && Object.keys(RATE_WINDOWS).find((u) => u === m[2].toLowerCase() || u[0] === m[2].toLowerCase());
+  if (!m || !unit || Number(m[1]) < 1) throw new Error(`LF_RATE_LIMIT must look like 120/minute (per second, minute, hour or day), got '${raw}'`);
+  return { max: Number(m[1]), windowMs: RATE_WINDOWS[unit] };
+}
+
+function listFromEnv(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
 export function loadSettings(overrides: SettingsOverrides = {}, env: NodeJS.ProcessEnv = process.env): Settings {
   const dataDir = overrides.dataDir ?? env.LF_DATA_DIR ?? resolve(os.homedir(), '.llamafarm');
   const s: Settings = {
@@ -46,6 +79,11 @@ export function loadSettings(overrides: SettingsOverrides = {}, env: NodeJS.Proc
     maxUploadBytes: intFromEnv('LF_MAX_UPLOAD_BYTES', 512 * 1024 * 1024),
     releasesUrl: env.LF_RELEASES_URL || 'https://api.github.com/repos/llama-farm/llamafarm/releases/latest',
     version: packageVersion(),
+    apiKey: env.LF_API_KEY?.trim() || undefined,
+    allowedOrigins: listFromEnv(env.LF_ALLOWED_ORIGINS),
+    allowedHosts: listFromEnv(env.LF_ALLOWED_HOSTS),
+    allowUnauthenticated: env.LF_ALLOW_UNAUTHENTICATED === '1' || env.LF_ALLOW_UNAUTHENTICATED === 'true',
+    rateLimit: parseRateLimit(env.LF_RATE_LIMIT),
   };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (s as unknown as Record<string, unknown>)[k] = v;
   s.dataDir = resolve(s.dataDir);
