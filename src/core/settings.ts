@@ -14,6 +14,10 @@ export interface Settings {
   /** Where `/v1/system/version-check` reads the latest release (GitHub releases API shape). */
   releasesUrl: string;
   version: string;
+  /** `LF_MCP_ALLOW_STDIO=1`: configs arriving over the API may add or change commands (stdio MCP servers). */
+  mcpAllowStdio: boolean;
+  /** `LF_OUTBOUND_ALLOW`: when set, configs may only make the server call these hosts / CIDRs (comma list). */
+  outboundAllow: string[];
 }
 
 export type SettingsOverrides = Partial<Settings>;
@@ -35,6 +39,10 @@ function intFromEnv(name: string, fallback: number): number {
   return Math.floor(n);
 }
 
+function flagFromEnv(raw: string | undefined): boolean {
+  return raw !== undefined && ['1', 'true', 'yes', 'on'].includes(raw.trim().toLowerCase());
+}
+
 export function loadSettings(overrides: SettingsOverrides = {}, env: NodeJS.ProcessEnv = process.env): Settings {
   const dataDir = overrides.dataDir ?? env.LF_DATA_DIR ?? resolve(os.homedir(), '.llamafarm');
   const s: Settings = {
@@ -46,6 +54,11 @@ export function loadSettings(overrides: SettingsOverrides = {}, env: NodeJS.Proc
     maxUploadBytes: intFromEnv('LF_MAX_UPLOAD_BYTES', 512 * 1024 * 1024),
     releasesUrl: env.LF_RELEASES_URL || 'https://api.github.com/repos/llama-farm/llamafarm/releases/latest',
     version: packageVersion(),
+    mcpAllowStdio: flagFromEnv(env.LF_MCP_ALLOW_STDIO),
+    outboundAllow: (env.LF_OUTBOUND_ALLOW ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
   };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (s as unknown as Record<string, unknown>)[k] = v;
   s.dataDir = resolve(s.dataDir);
