@@ -30,10 +30,16 @@ BLOCKED.addSubnet('fe80::', 10, 'ipv6');
 BLOCKED.addAddress('fd00:ec2::254', 'ipv6');
 
 let allowList: string[] = [];
+const systemLookup = dns.lookup as unknown as LookupFn;
+let processLookup: LookupFn = systemLookup;
 
-/** Sets `LF_OUTBOUND_ALLOW` (empty: no restriction beyond the fixed rules). Called once at startup. */
-export function configureOutbound(allow: string[]): void {
+/**
+ * Sets `LF_OUTBOUND_ALLOW` (empty: no restriction beyond the fixed rules). Called once at startup; tests may
+ * also replace the name resolution of `outboundFetch` (`lookup`; default `dns.lookup`).
+ */
+export function configureOutbound(allow: string[], o: { lookup?: LookupFn } = {}): void {
   allowList = allow.map((x) => x.trim().toLowerCase()).filter(Boolean);
+  processLookup = o.lookup ?? systemLookup;
 }
 
 export function outboundAllowList(): readonly string[] {
@@ -153,9 +159,9 @@ function resolvedRefusal(hostname: string, addresses: string[]): string | undefi
 }
 
 /** A lookup that refuses names resolving to refused addresses (for agents and `net.connect`). */
-export function guardedLookup(base: LookupFn = dns.lookup as unknown as LookupFn): LookupFn {
+export function guardedLookup(base?: LookupFn): LookupFn {
   return (hostname, options, callback) => {
-    base(hostname, { ...options, all: true }, (err, addresses) => {
+    (base ?? processLookup)(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '');
       const list = addresses as LookupAddress[];
       const refusal = resolvedRefusal(hostname, list.map((a) => a.address));
@@ -187,7 +193,7 @@ export async function checkOutboundHost(hostname: string, lookup?: LookupFn): Pr
 export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 export interface OutboundFetchOptions {
-  /** Name resolution (tests inject one); default `dns.lookup`. */
+  /** Name resolution (tests inject one); default: the process's (`configureOutbound`), i.e. `dns.lookup`. */
   lookup?: LookupFn;
   /** Redirects followed at most (default 5). */
   maxRedirects?: number;
