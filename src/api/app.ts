@@ -10,6 +10,7 @@ import type { Options as AjvOptions } from 'ajv';
 import type { AppContext } from '../services/context.js';
 import { ProjectConfigSchema } from '../config/schema.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './error-handler.js';
+import { lazySchemaController } from './lazy-compilers.js';
 import { installMcpToolScopes, installSecurity } from './security/index.js';
 import { keyRoutes } from './routes/keys.js';
 import { systemRoutes } from './routes/system.js';
@@ -41,6 +42,8 @@ export async function buildApp(ctx: AppContext, o: BuildAppOptions = {}): Promis
     bodyLimit: 16 * 1024 * 1024,
     routerOptions: { maxParamLength: 2048 },
     ajv: { customOptions: AJV_OPTIONS },
+    // Route schemas compile on first use (cold start), with Fastify's own compilers and options.
+    schemaController: lazySchemaController() as never,
     // Requests in flight get this long to finish on shutdown before sockets are closed.
     forceCloseConnections: 'idle',
     return503OnClosing: true,

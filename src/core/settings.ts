@@ -24,6 +24,10 @@ export interface Settings {
   allowUnauthenticated: boolean;
   /** `LF_RATE_LIMIT` (e.g. `120/minute`): requests per key (or per address without a key) per window; off when unset. */
   rateLimit?: RateLimitSetting;
+  /** `LF_MCP_ALLOW_STDIO=1`: configs arriving over the API may add or change commands (stdio MCP servers). */
+  mcpAllowStdio: boolean;
+  /** `LF_OUTBOUND_ALLOW`: when set, configs may only make the server call these hosts / CIDRs (comma list). */
+  outboundAllow: string[];
 }
 
 export interface RateLimitSetting {
@@ -68,6 +72,10 @@ function listFromEnv(raw: string | undefined): string[] {
     .filter(Boolean);
 }
 
+function flagFromEnv(raw: string | undefined): boolean {
+  return raw !== undefined && ['1', 'true', 'yes', 'on'].includes(raw.trim().toLowerCase());
+}
+
 export function loadSettings(overrides: SettingsOverrides = {}, env: NodeJS.ProcessEnv = process.env): Settings {
   const dataDir = overrides.dataDir ?? env.LF_DATA_DIR ?? resolve(os.homedir(), '.llamafarm');
   const s: Settings = {
@@ -82,8 +90,10 @@ export function loadSettings(overrides: SettingsOverrides = {}, env: NodeJS.Proc
     apiKey: env.LF_API_KEY?.trim() || undefined,
     allowedOrigins: listFromEnv(env.LF_ALLOWED_ORIGINS),
     allowedHosts: listFromEnv(env.LF_ALLOWED_HOSTS),
-    allowUnauthenticated: env.LF_ALLOW_UNAUTHENTICATED === '1' || env.LF_ALLOW_UNAUTHENTICATED === 'true',
+    allowUnauthenticated: flagFromEnv(env.LF_ALLOW_UNAUTHENTICATED),
     rateLimit: parseRateLimit(env.LF_RATE_LIMIT),
+    mcpAllowStdio: flagFromEnv(env.LF_MCP_ALLOW_STDIO),
+    outboundAllow: listFromEnv(env.LF_OUTBOUND_ALLOW),
   };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (s as unknown as Record<string, unknown>)[k] = v;
   s.dataDir = resolve(s.dataDir);

@@ -9,6 +9,7 @@ import { loggerOptions } from '../core/logger.js';
 import { DataLayout } from '../storage/layout.js';
 import { openMetadataDb, type SqliteDb } from '../storage/sqlite.js';
 import { ProjectsService } from './projects.js';
+import { configureOutbound } from '../core/outbound.js';
 import { EventLog } from './events.js';
 import { metadataUrlFromEnv, openMetadataStores } from './metadata.js';
 import { HealthService, storageProbe } from './health.js';
@@ -73,7 +74,8 @@ export async function createContext(settings: Settings, log?: Logger, o: Context
     throw e;
   });
   closers.push(() => metadata.close());
-  const projects = new ProjectsService(layout, { defaultTemplate: settings.configTemplate });
+  configureOutbound(settings.outboundAllow);
+  const projects = new ProjectsService(layout, { defaultTemplate: settings.configTemplate, allowCommands: settings.mcpAllowStdio });
   const events = new EventLog(metadata.events, (ns, p) => layout.configSnapshotsDir(ns, p), logger);
   closers.push(() => events.close());
   projects.onDelete(async (ns, p) => {

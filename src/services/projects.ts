@@ -2,6 +2,8 @@
  * Projects (decision A3): `llamafarm.yaml` files under `$LF_DATA_DIR/projects/{ns}/{p}`. Every config write goes
  * through `mutate`, which holds the project's cross-process lock, validates the whole result before writing, and writes
  * atomically. Other services load configs with `loadConfig` (404 for a missing project, 422 for a broken one).
+ * What the API gets back (`get`, `list`, `create`, `update`, `delete`, `mutate`) has its secrets redacted; a
+ * write may not add commands (stdio MCP servers) unless `allowCommands` (decisions 0110, 0111).
  */
 import { readdir, rm, stat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +16,9 @@ import { ConfigFileError, findConfigFile, readConfigFile, writeConfigFile } from
 import { ConfigValidationError, schemaIssues, summarizeIssues, validateConfig, type ConfigIssue } from '../config/validate.js';
 import { renderTemplate } from '../config/templates.js';
 import type { ProjectConfig } from '../config/schema.js';
+import { assertNoNewCommands } from '../config/commands.js';
+import { configOutboundIssues } from '../config/outbound-urls.js';
+import { redactSecrets, restoreSecrets } from '../config/secrets.js';
 
 export const RESERVED_NAMESPACE = 'llamafarm';
 
@@ -67,7 +72,7 @@ export class ProjectsService {
 
   constructor(
     private readonly layout: DataLayout,
-    private readonly opts: { defaultTemplate: string },
+    private readonly opts: { defaultTemplate: string; allowCommands?: boolean },
   ) {}
 
   onDelete(hook: ProjectDeletionHook): void {
@@ -143,7 +148,7 @@ export class ProjectsService {
     const out: ProjectInfo[] = [];
     for (const name of names) {
       try {
-        out.push(await this.readInfo(namespace, name));
+        out.push(redactInfo(await this.readInfo(namespace, name)));
       } catch {
         /* skip folders without a readable config (and names outside the rules) */
       }
@@ -152,7 +157,7 @@ export class ProjectsService {
   }
 
   async get(namespace: string, project: string): Promise<ProjectInfo> {
-    return this.readInfo(namespace, project);
+    return redactInfo(await this.readInfo(namespace, project));
   }
 
   /** The validated config of an existing project: 404 when missing, 422 when the file is broken or invalid. */
@@ -175,10 +180,13 @@ export class ProjectsService {
         if (e instanceof ConfigValidationError) throw new LfError('internal', `Template '${rendered.name}' is invalid: ${e.message}`);
         throw e;
       }
+      assertNoNewCommands(rendered.config, undefined, this.opts.allowCommands === true);
+      const urlIssues = configOutboundIssues(rendered.config, ['template']);
+      if (urlIssues.length) throw unprocessable(urlIssues);
       const dir = this.layout.projectDir(namespace, name);
       await mkdir(dir, { recursive: true });
       await writeConfigFile(dir, rendered.config, { templateText: rendered.text });
-      return this.readInfo(namespace, name);
+      return redactInfo(await this.readInfo(namespace, name));
     });
   }
 
@@ -194,7 +202,8 @@ export class ProjectsService {
       throw badRequest(`config.namespace '${String(c.namespace)}' does not match the namespace '${namespace}' in the path`);
     }
     const full = { ...c, name: project, namespace };
-    return this.mutate(namespace, project, () => full, ['body', 'config']);
+    // Placeholders sent back (GET → PUT) keep the stored secrets.
+    return this.mutate(namespace, project, (current) => restoreSecrets(full, current, ['body', 'config']), ['body', 'config']);
   }
 
   /**
@@ -211,6 +220,9 @@ export class ProjectsService {
       const current = await this.loadConfig(namespace, project);
       const copy = structuredClone(current);
       const next = ((await change(copy)) ?? copy) as Record<string, unknown>;
+      assertNoNewCommands(next, current, this.opts.allowCommands === true);
+      const urlIssues = configOutboundIssues(next, issueLoc);
+      if (urlIssues.length) throw unprocessable(urlIssues);
       let valid: ProjectConfig;
       try {
         valid = validateConfig(next);
@@ -219,7 +231,7 @@ export class ProjectsService {
         throw e;
       }
       await writeConfigFile(this.layout.projectDir(namespace, project), valid as Record<string, unknown>);
-      return this.readInfo(namespace, project);
+      return redactInfo(await this.readInfo(namespace, project));
     });
   }
 
@@ -236,7 +248,12 @@ export class ProjectsService {
       }
       for (const hook of this.deletionHooks) await hook(namespace, project);
       await rm(dir, { recursive: true, force: true });
-      return info;
+      return redactInfo(info);
     });
   }
+}
+
+/** A project as the API shows it: secrets in its config replaced by the placeholder. */
+function redactInfo(info: ProjectInfo): ProjectInfo {
+  return { ...info, config: redactSecrets(info.config) };
 }

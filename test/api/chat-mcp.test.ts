@@ -95,7 +95,7 @@ describe('MCP tools in chat', () => {
     fake = await ChatUpstreamFake.start();
     giveBrain(fake);
     httpMcp = await startMcpHttpServer('http', 'calc-http');
-    t = await makeTestApp();
+    t = await makeTestApp({ mcpAllowStdio: true });
     await mcpProject('tools', [stdioServer()]);
   });
   after(async () => {

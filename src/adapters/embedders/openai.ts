@@ -8,6 +8,8 @@ import { configNumber, configString, remoteSettings, type RemoteSettings } from 
 import { HttpAttemptError, withRetries, type RetryPolicy } from './retry.js';
 import { EmbedderError, type EmbedOptions, type Embedder, type EmbedderConfig } from './types.js';
 import { DimensionGuard } from './vectors.js';
+import { outboundFetch } from '../../core/outbound.js';
+import { upstreamErrorMessage } from '../../core/upstream-error.js';
 
 const TYPE = 'OpenAIEmbedder';
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -81,9 +83,9 @@ export class OpenAIEmbedder implements Embedder {
     } catch (err) {
       if (err instanceof OpenAI.APIError && typeof err.status === 'number') {
         const s = err.status;
-        const message = (err.error as { message?: unknown } | undefined)?.message;
-        const text = typeof message === 'string' ? message : err.message;
-        throw new HttpAttemptError(`HTTP ${s}: ${text}`, s, s === 408 || s === 429 || s >= 500, text);
+        // Only an OpenAI/Ollama-shaped error message is passed on, never the body (decision 0113).
+        const text = upstreamErrorMessage({ error: err.error });
+        throw new HttpAttemptError(`HTTP ${s}${text ? `: ${text}` : ''}`, s, s === 408 || s === 429 || s >= 500, text ?? '');
       }
       throw err;
     }
@@ -99,6 +101,7 @@ export class OpenAIEmbedder implements Embedder {
       organization: this.#organization ?? null,
       maxRetries: 0,
       timeout: this.#settings.timeoutMs,
+      fetch: outboundFetch,
     });
     return this.#client;
   }

@@ -1,5 +1,6 @@
 /** Embedder config `type` → implementation (decision A5). */
 import { HashingEmbedder } from './hashing.js';
+import { resolveEnvRefs } from '../../config/secrets.js';
 import { OllamaEmbedder } from './ollama.js';
 import { OpenAIEmbedder } from './openai.js';
 import { SentenceEncoderEmbedder } from './sentence-encoder.js';
@@ -34,5 +35,6 @@ export function createEmbedder(type: string, config: EmbedderConfig = {}, ctx: E
   const factory =
     FACTORIES[type] ?? Object.entries(FACTORIES).find(([name]) => name.toLowerCase() === type.toLowerCase())?.[1];
   if (!factory) throw new Error(`unknown embedder type "${type}"; known types: ${embedderTypes().join(', ')}`);
-  return factory(config ?? {}, ctx);
+  // `${VAR}` references in secret fields are resolved now, at use time (decision 0111).
+  return factory(resolveEnvRefs(config ?? {}, ctx.env ?? process.env), ctx);
 }

@@ -4,6 +4,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EmbedderError } from './types.js';
+import { outboundFetch } from '../../core/outbound.js';
+import { upstreamErrorMessage } from '../../core/upstream-error.js';
 
 export interface RetryPolicy {
   /** Names the server in errors, e.g. `Ollama at http://localhost:11434`. */
@@ -19,7 +21,7 @@ export class HttpAttemptError extends Error {
     message: string,
     readonly status: number,
     readonly retryable: boolean,
-    /** The server's own error text (JSON `error`/`error.message`, or the body), for callers that branch on it. */
+    /** The server's short error message (OpenAI/Ollama shape only; else empty), for callers that branch on it. */
     readonly serverMessage: string,
     readonly retryAfterMs?: number,
   ) {
@@ -80,7 +82,7 @@ export async function postJson(
   body: unknown,
   o: { signal: AbortSignal; headers?: Record<string, string>; upstream: string },
 ): Promise<unknown> {
-  const res = await fetch(url, {
+  const res = await outboundFetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json', ...o.headers },
     body: JSON.stringify(body),
@@ -88,13 +90,14 @@ export async function postJson(
   });
   const text = await res.text();
   if (!res.ok) {
-    const serverMessage = errorText(text);
+    // Only an OpenAI/Ollama-shaped error message is passed on (decision 0113).
+    const serverMessage = upstreamErrorMessage(text);
     const retryable = res.status === 408 || res.status === 429 || res.status >= 500;
     throw new HttpAttemptError(
       `HTTP ${res.status}${serverMessage ? `: ${serverMessage}` : ''}`,
       res.status,
       retryable,
-      serverMessage,
+      serverMessage ?? '',
       retryAfter(res.headers.get('retry-after')),
     );
   }
@@ -103,20 +106,6 @@ export async function postJson(
   } catch {
     throw new EmbedderError(`${o.upstream} answered ${url} with something that is not JSON`, o.upstream);
   }
-}
-
-function errorText(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { error?: unknown; detail?: unknown; message?: unknown };
-    const e = parsed.error ?? parsed.detail ?? parsed.message;
-    if (typeof e === 'string') return e;
-    if (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') {
-      return (e as { message: string }).message;
-    }
-  } catch {
-    /* not JSON: use the text */
-  }
-  return body.trim().slice(0, 300);
 }
 
 function retryAfter(header: string | null): number | undefined {

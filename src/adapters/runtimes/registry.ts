@@ -11,6 +11,7 @@
 import { OllamaRuntime, ollamaHost } from './ollama.js';
 import { OpenAICompatibleRuntime } from './openai-compatible.js';
 import type { ChatRuntime, ModelConfig, ProviderName } from './types.js';
+import { resolveEnvRefs } from '../../config/secrets.js';
 import { UniversalRuntime, disposeSharedModelCache } from './universal/universal.js';
 
 export interface RuntimeDeps {
@@ -58,7 +59,8 @@ export const RUNTIME_PROVIDERS = Object.keys(FACTORIES) as ProviderName[];
 export function createRuntime(model: ModelConfig, deps: RuntimeDeps = {}): ChatRuntime {
   const factory = FACTORIES[model.provider];
   if (!factory) throw new Error(`unknown runtime provider '${String(model.provider)}' (known: ${RUNTIME_PROVIDERS.join(', ')})`);
-  return factory(model, deps);
+  // `${VAR}` references in secret fields are resolved now, at use time (decision 0111).
+  return factory(resolveEnvRefs(model, deps.env ?? process.env), deps);
 }
 
 /** Frees process-wide runtime resources (the universal runtime's loaded models). */

@@ -84,9 +84,13 @@ export interface ChatRuntime {
 
 /** The upstream failed or answered garbage; the API maps it to 502 with this message. */
 export class RuntimeError extends Error {
-  constructor(message: string, readonly upstream: string, readonly status?: number, options?: { cause?: unknown }) {
+  /** The upstream's own answer (truncated), for the server log only: never part of `message` (decision 0113). */
+  upstreamBody?: string;
+
+  constructor(message: string, readonly upstream: string, readonly status?: number, options?: { cause?: unknown; upstreamBody?: string }) {
     super(message, options);
     this.name = 'RuntimeError';
+    if (options?.upstreamBody) this.upstreamBody = options.upstreamBody;
   }
 }
 

@@ -5,6 +5,8 @@
  */
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { RuntimeError } from './types.js';
+import { outboundFetch } from '../../core/outbound.js';
+import { bodyForLog, upstreamErrorMessage } from '../../core/upstream-error.js';
 
 export const DEFAULT_TIMEOUT_MS = 300_000;
 
@@ -42,7 +44,7 @@ export class UpstreamCall {
     this.touch();
     let res: Response;
     try {
-      res = await fetch(this.url, {
+      res = await outboundFetch(this.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
         body: JSON.stringify(body),
@@ -59,11 +61,11 @@ export class UpstreamCall {
         /* the status says enough */
       }
       this.finish();
-      throw new RuntimeError(
-        `${this.provider} upstream ${this.url} answered HTTP ${res.status}: ${errorText(text) || res.statusText}`,
-        this.url,
-        res.status,
-      );
+      // Only an OpenAI/Ollama-shaped error message is passed on; the body itself goes to the log (decision 0113).
+      const message = upstreamErrorMessage(text);
+      throw new RuntimeError(`${this.provider} upstream ${this.url} answered HTTP ${res.status}${message ? `: ${message}` : ''}`, this.url, res.status, {
+        upstreamBody: bodyForLog(text),
+      });
     }
     return res;
   }
@@ -81,7 +83,7 @@ export class UpstreamCall {
     try {
       return JSON.parse(text);
     } catch {
-      throw new RuntimeError(`${this.provider} upstream ${this.url} answered invalid JSON: ${text.slice(0, 200)}`, this.url, res.status);
+      throw new RuntimeError(`${this.provider} upstream ${this.url} answered something that is not JSON`, this.url, res.status, { upstreamBody: bodyForLog(text) });
     }
   }
 
@@ -131,11 +133,14 @@ export class UpstreamCall {
     try {
       v = JSON.parse(data);
     } catch {
-      throw new RuntimeError(`${this.provider} upstream ${this.url} sent an invalid stream piece: ${data.slice(0, 200)}`, this.url);
+      throw new RuntimeError(`${this.provider} upstream ${this.url} sent an invalid stream piece`, this.url, undefined, { upstreamBody: bodyForLog(data) });
     }
     if (!v || typeof v !== 'object') throw new RuntimeError(`${this.provider} upstream ${this.url} sent a non-object stream piece`, this.url);
     const o = v as Record<string, unknown>;
-    if (o.error) throw new RuntimeError(`${this.provider} upstream ${this.url} failed mid-stream: ${errorText(JSON.stringify(o))}`, this.url);
+    if (o.error) {
+      const message = upstreamErrorMessage(o);
+      throw new RuntimeError(`${this.provider} upstream ${this.url} failed mid-stream${message ? `: ${message}` : ''}`, this.url, undefined, { upstreamBody: bodyForLog(data) });
+    }
     return o;
   }
 
@@ -166,23 +171,6 @@ export class UpstreamCall {
     }
     return new RuntimeError(`${this.provider} upstream ${this.url} failed: ${causeText(e)}`, this.url, undefined, { cause: e });
   }
-}
-
-/** The readable part of an error body: OpenAI `{error:{message}}`, Ollama `{error:"..."}`, FastAPI `{detail}`. */
-function errorText(body: string): string {
-  try {
-    const j = JSON.parse(body) as { error?: unknown; detail?: unknown; message?: unknown };
-    const err = j.error;
-    if (typeof err === 'string') return err;
-    if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') {
-      return (err as { message: string }).message;
-    }
-    if (typeof j.detail === 'string') return j.detail;
-    if (typeof j.message === 'string') return j.message;
-  } catch {
-    /* not JSON */
-  }
-  return body.trim().slice(0, 300);
 }
 
 /** `fetch failed` hides the reason in `cause` (e.g. `connect ECONNREFUSED 127.0.0.1:1`). */

@@ -1,5 +1,6 @@
 /** Vector store registry: database `type` in llamafarm.yaml → store factory (decision A4). */
 import { LanceDBStore, lanceOptionsFromConfig } from './lancedb/store.js';
+import { resolveEnvRefs } from '../../config/secrets.js';
 import { chromaOptionsFromConfig } from './chroma/config.js';
 import { pgOptionsFromConfig } from './pgvector/config.js';
 import { StoreError, type VectorStore } from './types.js';
@@ -45,5 +46,5 @@ export async function createStore(type: string, ctx: StoreContext): Promise<Vect
   if (!factory) {
     throw new StoreError(`Unknown vector store type ${JSON.stringify(type)} (known: ${STORE_TYPES.join(', ')})`, 'unavailable');
   }
-  return factory(ctx);
+  return factory(ctx.config ? { ...ctx, config: resolveEnvRefs(ctx.config) } : ctx);
 }

@@ -5,6 +5,7 @@
 import { configuredModels, defaultModelName } from '../../config/models.js';
 import type { ModelConfig, ProjectConfig } from '../../config/schema.js';
 import { badRequest } from '../../core/errors.js';
+import { redactSecrets } from '../../config/secrets.js';
 
 export function selectModel(config: ProjectConfig, requested?: string): ModelConfig {
   const models = configuredModels(config);
@@ -25,7 +26,7 @@ export interface ListedModel extends Record<string, unknown> {
 /**
  * `GET /models`: every configured field of each model in config order, the fields with schema defaults filled
  * in (as the original dumps them), and `default` on the default model — the first one when no
- * `default_model` is set (decision A7).
+ * `default_model` is set (decision A7). Secrets (`api_key`…) are redacted (decision 0111).
  */
 export function listModels(config: ProjectConfig): ListedModel[] {
   const def = defaultModelName(config);
@@ -33,7 +34,7 @@ export function listModels(config: ProjectConfig): ListedModel[] {
     prompts: [],
     tools: [],
     tool_call_strategy: 'native_api',
-    ...stripNulls(m),
+    ...stripNulls(redactSecrets(m)),
     name: m.name,
     provider: m.provider,
     model: m.model,

@@ -9,6 +9,7 @@ import { ToolListChangedNotificationSchema, type CallToolResult, type Tool } fro
 import type { McpServerConfig } from '../../config/schema.js';
 import { createTransport } from './registry.js';
 import { raceAbort } from '../../core/abort.js';
+import { upstreamErrorMessage } from '../../core/upstream-error.js';
 
 export interface ConnectionOptions {
   clientName: string;
@@ -135,5 +136,16 @@ export class McpConnection {
 }
 
 export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return withoutUpstreamBody(e instanceof Error ? e.message : String(e));
+}
+
+/**
+ * The SDK puts an HTTP server's whole error body into its messages (`Error POSTing to endpoint: <body>`): keep
+ * only a JSON-RPC / OpenAI-shaped `error.message` of it (decision 0113).
+ */
+function withoutUpstreamBody(message: string): string {
+  const m = /^([\s\S]*?Error POSTing to endpoint(?: \(HTTP \d+\))?): ?([\s\S]*)$/.exec(message);
+  if (!m) return message;
+  const short = upstreamErrorMessage(m[2].trim());
+  return short ? `${m[1]}: ${short}` : m[1];
 }

@@ -5,6 +5,8 @@
  * `data` or `results`.
  */
 import type { Reranker } from '../types.js';
+import { outboundFetch } from '../../../core/outbound.js';
+import { upstreamErrorMessage } from '../../../core/upstream-error.js';
 
 export interface HttpRerankerOptions {
   baseUrl: string;
@@ -42,7 +44,7 @@ export class HttpReranker implements Reranker {
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     let res: Response;
     try {
-      res = await (this.o.fetch ?? fetch)(this.url, {
+      res = await (this.o.fetch ?? outboundFetch)(this.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(this.o.apiKey ? { authorization: `Bearer ${this.o.apiKey}` } : {}) },
         body: JSON.stringify({ model: this.o.model, query, documents, return_documents: false }),
@@ -53,7 +55,11 @@ export class HttpReranker implements Reranker {
       throw new Error(`reranker at ${this.url} unreachable: ${reason}`);
     }
     const text = await res.text();
-    if (!res.ok) throw new Error(`reranker at ${this.url} answered ${res.status}: ${text.slice(0, 200)}`);
+    if (!res.ok) {
+      // Only an OpenAI/Ollama-shaped error message is passed on, never the body (decision 0113).
+      const message = upstreamErrorMessage(text);
+      throw new Error(`reranker at ${this.url} answered ${res.status}${message ? `: ${message}` : ''}`);
+    }
     let body: { data?: RerankItem[]; results?: RerankItem[] };
     try {
       body = JSON.parse(text) as typeof body;
@@ -66,7 +72,7 @@ export class HttpReranker implements Reranker {
     for (const item of items) {
       const score = typeof item.relevance_score === 'number' ? item.relevance_score : item.score;
       if (typeof item.index !== 'number' || !Number.isInteger(item.index) || item.index < 0 || item.index >= documents.length || typeof score !== 'number' || !Number.isFinite(score)) {
-        throw new Error(`reranker at ${this.url} answered an invalid item: ${JSON.stringify(item).slice(0, 100)}`);
+        throw new Error(`reranker at ${this.url} answered an invalid item (an index within the documents and a finite score are needed)`);
       }
       out.push({ index: item.index, score });
     }

@@ -4,6 +4,7 @@
  * Runtime server) is called over HTTP at its OpenAI-compatible base URL + `/rerank`.
  */
 import type { ModelConfig } from '../../../config/schema.js';
+import { resolveEnvRefs } from '../../../config/secrets.js';
 import type { Reranker } from '../types.js';
 import { HttpReranker } from './http.js';
 import type { UniversalRerankerPool } from './universal.js';
@@ -30,9 +31,10 @@ function defaultBaseUrl(model: ModelConfig, env: Record<string, string | undefin
   }
 }
 
-export function createReranker(model: ModelConfig, deps: RerankerDeps): Reranker {
-  if (model.provider === 'universal' && !model.base_url) return deps.universal.reranker(model.model);
+export function createReranker(configured: ModelConfig, deps: RerankerDeps): Reranker {
+  if (configured.provider === 'universal' && !configured.base_url) return deps.universal.reranker(configured.model);
   const env = deps.env ?? process.env;
+  const model = resolveEnvRefs(configured, env);
   return new HttpReranker({
     baseUrl: model.base_url || defaultBaseUrl(model, env),
     model: model.model,

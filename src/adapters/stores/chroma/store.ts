@@ -23,6 +23,7 @@ import { isNotFound, toStoreError } from './errors.js';
 import { anyWordRegex, bm25Scores, queryTerms } from './lexical.js';
 import { acquireLocalServer, releaseLocalServer, type LocalServer } from './local-server.js';
 import { fromChromaMetadata, supersetWhere, toChromaMetadata } from './metadata.js';
+import { checkOutboundHost } from '../../../core/outbound.js';
 
 const MAX_TOP_K = 10_000;
 /** Records per `get` page when scanning (count/delete with a filter, exact search). */
@@ -73,6 +74,8 @@ export class ChromaStore implements VectorStore {
     const server = opts.server ?? { host: (local as LocalServer).host, port: (local as LocalServer).port, ssl: false };
     const where = `${server.ssl ? 'https' : 'http'}://${server.host}:${server.port}`;
     try {
+      // Configured hosts obey the outbound rules (decision 0112); the driver's own fetch cannot take our lookup.
+      if (opts.server) await checkOutboundHost(server.host);
       const client = new ChromaClient({ ...server, tenant: opts.tenant, database: opts.chromaDatabase, headers: opts.headers });
       await client.heartbeat();
       const key = `${where}\u0000${opts.tenant ?? ''}\u0000${opts.chromaDatabase ?? ''}\u0000${opts.collection}`;

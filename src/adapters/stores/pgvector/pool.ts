@@ -6,6 +6,7 @@
 import pg from 'pg';
 import { StoreError } from '../types.js';
 import { redactUrl } from './config.js';
+import { checkOutboundHost } from '../../../core/outbound.js';
 
 export interface SharedPool {
   pool: pg.Pool;
@@ -90,9 +91,12 @@ export async function acquirePool(url: string, max: number): Promise<SharedPool>
     // An idle connection that breaks (server restart) must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     const created: SharedPool = { pool, vectorVersion: [0, 0], ready: Promise.resolve(), refs: 0, key };
-    created.ready = prepare(created, url).catch((err: unknown) => {
-      throw toStoreError(err, url);
-    });
+    // The configured host obeys the outbound rules (decision 0112); `pg` cannot take our lookup, so check first.
+    created.ready = checkOutboundHost(pgHost(url))
+      .then(() => prepare(created, url))
+      .catch((err: unknown) => {
+        throw toStoreError(err, url);
+      });
     shared = created;
     pools.set(key, shared);
   }
@@ -115,3 +119,12 @@ export async function releasePool(shared: SharedPool): Promise<void> {
 
 /** Runs `fn` in a transaction on one connection of the pool (ROLLBACK when it throws). */
 export { inPgTransaction as inTransaction } from '../../../storage/postgres.js';
+
+/** The host of a `postgres://` URL ('' for a socket path or a URL that does not parse: nothing to check). */
+function pgHost(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
