@@ -345,3 +345,33 @@ describe('upstream error bodies and outbound URLs', () => {
     assert.equal(hits, 1);
   });
 });
+
+describe('the same rules through the MCP tools at /mcp', () => {
+  test('project_update with a stdio server is a 403 tool error; project_get answers redacted', async () => {
+    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+    const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+    const t = await makeTestApp();
+    const client = new Client({ name: 'config-security-test', version: '1.0.0' });
+    try {
+      const dir = await tempDir('lf-marker-');
+      const config = await createChatProject(t.app, 'org', 'viamcp', { baseUrl: 'http://127.0.0.1:9/v1' });
+      await t.app.listen({ host: '127.0.0.1', port: 0 });
+      const { port } = t.app.server.address() as AddressInfo;
+      await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+
+      config.mcp = { servers: [markerServer(join(dir, 'via-mcp'))] };
+      const r = (await client.callTool({ name: 'project_update', arguments: { namespace: 'org', project: 'viamcp', config } })) as { isError?: boolean; content: { type: string; text?: string }[] };
+      assert.equal(r.isError, true);
+      const err = JSON.parse(r.content[0].text ?? '{}') as { status: number; detail: string };
+      assert.equal(err.status, 403);
+      assert.match(err.detail, /LF_MCP_ALLOW_STDIO/);
+
+      const got = (await client.callTool({ name: 'project_get', arguments: { namespace: 'org', project: 'viamcp' } })) as { structuredContent?: Json };
+      assert.equal(got.structuredContent?.project.config.runtime.models[0].api_key, SECRET_PLACEHOLDER);
+      assert.equal(existsSync(join(dir, 'via-mcp')), false);
+    } finally {
+      await client.close();
+      await t.close();
+    }
+  });
+});
