@@ -243,6 +243,31 @@ describe('secrets in configs', () => {
     assert.ok(!del.body.includes('sk-rotated') && !del.body.includes('mcp-secret'), del.body);
   });
 
+  test('database endpoints redact store and embedder secrets; a PATCH sending the placeholder keeps them', async () => {
+    await createChatProject(t.app, 'org', 'dbs', { baseUrl: `${fake.url}/v1`, rag: true });
+    const D = '/v1/projects/org/dbs/rag/databases';
+    const created = await t.app.inject({
+      method: 'POST',
+      url: D,
+      payload: { name: 'remote_db', type: 'ChromaStore', config: { host: '127.0.0.1', port: 9, headers: { 'x-chroma-token': 'chroma-secret' } }, embedding_strategies: [{ name: 'e', type: 'OpenAIEmbedder', config: { api_key: 'embed-secret', base_url: 'http://127.0.0.1:9/v1' } }] },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    json(created);
+    const got = await get(`${D}/remote_db`);
+    const text = JSON.stringify(got);
+    assert.ok(!text.includes('chroma-secret') && !text.includes('embed-secret'), text);
+    const patched = await t.app.inject({ method: 'PATCH', url: `${D}/remote_db`, payload: { config: { ...got.config, port: 10 }, embedding_strategies: got.embedding_strategies } });
+    assert.equal(patched.statusCode, 200, patched.body);
+    assert.ok(!patched.body.includes('chroma-secret'));
+    const db = (await onDisk('dbs')).rag.databases.find((d: Json) => d.name === 'remote_db');
+    assert.equal(db.config.headers['x-chroma-token'], 'chroma-secret');
+    assert.equal(db.config.port, 10);
+    assert.equal(db.embedding_strategies[0].config.api_key, 'embed-secret');
+    const del = await t.app.inject({ method: 'DELETE', url: `${D}/remote_db` });
+    assert.equal(del.statusCode, 200, del.body);
+    assert.ok(!del.body.includes('chroma-secret') && !del.body.includes('embed-secret'), del.body);
+  });
+
   test('${VAR} references are resolved when the model is called', async () => {
     const saved = process.env.TEST_UPSTREAM_KEY;
     process.env.TEST_UPSTREAM_KEY = 'resolved-at-use-time';
