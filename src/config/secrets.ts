@@ -29,7 +29,7 @@ export function isSecretKey(key: string): boolean {
 export function redactValue(value: string, key: string, inHeaders: boolean): string {
   if (ENV_REF_ONLY.test(value.trim())) return value;
   if (inHeaders || isSecretKey(key)) return value === '' ? value : SECRET_PLACEHOLDER;
-  return value.replace(URL_PASSWORD, (_m, a: string, pw: string, c: string) => (ENV_REF_ONLY.test(pw) ? `${a}${pw}${c}` : `${a}${SECRET_PLACEHOLDER}${c}`)).replace(KV_PASSWORD, (_m, a: string, pw: string) => `${a}${SECRET_PLACEHOLDER}`);
+  return value.replace(URL_PASSWORD, (_m, a: string, pw: string, c: string) => (ENV_REF_ONLY.test(pw) ? `${a}${pw}${c}` : `${a}${SECRET_PLACEHOLDER}${c}`)).replace(KV_PASSWORD, (_m, a: string) => `${a}${SECRET_PLACEHOLDER}`);
 }
 
 /** A deep copy of `v` with its secrets replaced by the placeholder. */

@@ -198,7 +198,10 @@ export class ChatTurn {
   private mapError(e: unknown): unknown {
     if (e instanceof RuntimeError) {
       const { model } = this.spec;
-      return upstreamError(`Model '${model.name}' (${model.provider} ${model.model}) failed: ${e.message}`, e);
+      const err = upstreamError(`Model '${model.name}' (${model.provider} ${model.model}) failed: ${e.message}`, e);
+      // The upstream's own answer is for the server log only (logged with the 502; decision 0113).
+      if (e.upstreamBody) Object.assign(err, { upstreamBody: e.upstreamBody });
+      return err;
     }
     return e;
   }

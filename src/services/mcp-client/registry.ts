@@ -45,7 +45,7 @@ export function minimalEnvironment(env: Record<string, string | undefined>): Rec
 }
 
 function headersOf(s: McpServerConfig, o: TransportOptions): Record<string, string> {
-  return resolveEnvRefs(s.headers ?? {}, o.baseEnv ?? process.env);
+  return resolveEnvRefs({ headers: s.headers ?? {} }, o.baseEnv ?? process.env).headers;
 }
 
 type Factory = (server: McpServerConfig, o: TransportOptions) => Transport;
@@ -53,7 +53,7 @@ type Factory = (server: McpServerConfig, o: TransportOptions) => Transport;
 const FACTORIES: Record<McpTransportName, Factory> = {
   stdio: (s, o) => {
     if (!s.command) throw new Error(`MCP server '${s.name}': transport stdio needs a command`);
-    const env = { ...minimalEnvironment(o.baseEnv ?? process.env), ...resolveEnvRefs(s.env ?? {}, o.baseEnv ?? process.env) };
+    const env = { ...minimalEnvironment(o.baseEnv ?? process.env), ...resolveEnvRefs({ env: s.env ?? {} }, o.baseEnv ?? process.env).env };
     const t = new StdioClientTransport({ command: s.command, args: s.args ?? [], env, cwd: o.cwd, stderr: 'pipe' });
     (t.stderr as Readable | null)?.on('data', (b: Buffer) => o.onStderr?.(b.toString('utf8')));
     return t;

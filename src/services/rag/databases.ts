@@ -9,6 +9,7 @@ import type { RagResources } from './resources.js';
 import type { DatabaseConfig, EmbeddingStrategyConfig, ProjectConfig, RagConfig, RetrievalStrategyConfig } from '../../config/schema.js';
 import { schemaIssues, summarizeIssues, type ConfigIssue } from '../../config/validate.js';
 import { badRequest, conflict, notFound, unprocessable } from '../../core/errors.js';
+import { redactSecrets, restoreSecrets } from '../../config/secrets.js';
 
 export const RAG_NOT_CONFIGURED = 'RAG not configured for this project';
 
@@ -94,8 +95,9 @@ function info(db: DatabaseConfig, isDefault: boolean): DatabaseInfo {
   };
 }
 
+/** A database as the API shows it: secrets in its store and strategy configs redacted (decision 0111). */
 function detail(config: ProjectConfig, db: DatabaseConfig): DatabaseDetail {
-  return {
+  return redactSecrets({
     name: db.name,
     type: db.type,
     config: db.config ?? {},
@@ -104,7 +106,7 @@ function detail(config: ProjectConfig, db: DatabaseConfig): DatabaseDetail {
     ...(db.default_embedding_strategy !== undefined ? { default_embedding_strategy: db.default_embedding_strategy } : {}),
     ...(db.default_retrieval_strategy !== undefined ? { default_retrieval_strategy: db.default_retrieval_strategy } : {}),
     dependent_datasets: (config.datasets ?? []).filter((d) => d.database === db.name).map((d) => d.name),
-  };
+  });
 }
 
 /** Schema problems of database `index` in `config`, with paths relative to the database. */
@@ -159,7 +161,7 @@ export class DatabasesService {
       const dbs = rag.databases ?? [];
       if (dbs.some((d) => d.name === body.name)) throw conflict(`Database '${body.name}' already exists`);
       const entry: Record<string, unknown> = { name: body.name, type: body.type };
-      for (const key of ['config', ...UPDATABLE.slice(1)] as const) if (body[key] !== undefined) entry[key] = body[key];
+      for (const key of ['config', ...UPDATABLE.slice(1)] as const) if (body[key] !== undefined) entry[key] = restoreSecrets(body[key], undefined, ['body', key]);
       rag.databases = [...dbs, entry as DatabaseConfig];
       const issues = databaseIssues(config, dbs.length);
       if (issues.length) throw badRequest(`Invalid database configuration: ${summarizeIssues(issues)}`);
@@ -183,7 +185,8 @@ export class DatabasesService {
       const db = dbs[index] as Record<string, unknown>;
       for (const key of UPDATABLE) {
         if (body[key] === null) delete db[key];
-        else if (body[key] !== undefined) db[key] = body[key];
+        // Placeholders sent back (GET → PATCH) keep the stored secrets.
+        else if (body[key] !== undefined) db[key] = restoreSecrets(body[key], db[key], ['body', key]);
       }
       const issues = databaseIssues(config, index);
       if (issues.length) {
