@@ -12,6 +12,7 @@ import { DatasetFileStore, type FileMeta } from '../storage/dataset-files.js';
 import { badRequest, conflict, notFound } from '../core/errors.js';
 import { assertResourceName } from '../core/names.js';
 import { INGEST_DATASET } from './ingest/ingest-dataset.js';
+import { ChunkCounts } from './chunk-counts.js';
 
 export interface DatasetView extends Record<string, unknown> {
   name: string;
@@ -24,17 +25,22 @@ export interface DatasetDetails {
   total_files: number;
   total_size_bytes: number;
   file_details: { hash: string; original_filename: string; size: number; timestamp: number; mime_type: string }[];
-  files_metadata: FileMeta[];
+  /** With `chunk_count`: the file's chunks stored in the dataset's database (absent when it cannot be read). */
+  files_metadata: (FileMeta & { chunk_count?: number })[];
 }
 
 export class DatasetsService {
+  private readonly chunkCounts: ChunkCounts;
+
   constructor(
     private readonly projects: ProjectsService,
     private readonly layout: DataLayout,
     private readonly queue: TaskQueue,
     private readonly resources: RagResources,
     private readonly maxUploadBytes: number,
-  ) {}
+  ) {
+    this.chunkCounts = new ChunkCounts(resources);
+  }
 
   files(ns: string, project: string, dataset: string): DatasetFileStore {
     return new DatasetFileStore(this.layout.datasetDir(ns, project, dataset));
@@ -59,11 +65,13 @@ export class DatasetsService {
         const metas = await this.files(ns, project, d.name).list();
         const out: DatasetView & { details?: DatasetDetails } = { ...d, files: metas.map((m) => m.hash) };
         if (includeDetails) {
+          const db = (config.rag?.databases ?? []).find((x) => x.name === d.database);
+          const counts = db && metas.length ? await this.chunkCounts.forFiles(ns, project, db, metas.map((m) => m.hash)) : undefined;
           out.details = {
             total_files: metas.length,
             total_size_bytes: metas.reduce((a, m) => a + m.size, 0),
             file_details: metas.map((m) => ({ hash: m.hash, original_filename: m.original_file_name, size: m.size, timestamp: m.timestamp, mime_type: m.mime_type })),
-            files_metadata: metas,
+            files_metadata: metas.map((m) => (counts ? { ...m, chunk_count: counts.get(m.hash) ?? 0 } : m)),
           };
         }
         return out;
@@ -153,6 +161,7 @@ export class DatasetsService {
         stored_count: 0,
         skipped_count: 0,
         details: [],
+        files: [],
       });
     }
     return this.queue.enqueue(INGEST_DATASET, { dataset }, scope);

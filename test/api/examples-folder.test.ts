@@ -128,7 +128,7 @@ describe('Examples API: a temporary examples folder (LF_EXAMPLES_DIR), paths con
     assert.deepEqual(json(res).datasets, ['notes'], 'the incomplete entry is skipped');
     const task = await waitForTask(t.app, 'acme', 'good', json(res).task_ids[0]);
     assert.equal(task.state, 'SUCCESS', JSON.stringify(task));
-    assert.deepEqual(task.result.details.map((d: any) => d.filename).sort(), ['a.md', 'b.txt']);
+    assert.deepEqual(task.result.files.map((d: any) => d.filename).sort(), ['a.md', 'b.txt']);
 
     const partial = await post('good', 'import-dataset', { namespace: 'acme', project: 'good', dataset: 'partial' });
     assert.equal(partial.statusCode, 400);

@@ -118,7 +118,7 @@ describe('Examples API: the shipped examples', () => {
         assert.equal(task.state, 'SUCCESS', JSON.stringify(task));
         const { names } = await filesOf(id, Object.values(spec.datasets)[i]);
         assert.equal(task.result.processed_files, names.length, `${id}: every file processed`);
-        assert.equal(task.result.failed_files, 0, JSON.stringify(task.result.details));
+        assert.equal(task.result.failed_files, 0, JSON.stringify(task.result.files));
         assert.ok(task.result.stored_count > names.length, `${id}: several chunks per file`);
         stored += task.result.stored_count;
       }
