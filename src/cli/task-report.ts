@@ -10,6 +10,7 @@ interface FileOutcome {
   status?: string;
   error?: string | null;
   reason?: string | null;
+  warnings?: string[];
   stored_count?: number;
 }
 
@@ -36,6 +37,7 @@ export function describeIngestResult(result: Record<string, any>): string[] {
   for (const g of groupErrors(failed)) lines.push(`  failed: ${describeErrorGroup(g)}`);
   for (const f of outcomes) {
     if (f.status === 'skipped' && f.reason) lines.push(`  skipped: ${f.filename ?? f.file_hash ?? '?'} (${f.reason})`);
+    for (const w of f.warnings ?? []) lines.push(`  note: ${w}`);
   }
   return lines;
 }

@@ -9,8 +9,8 @@ import type { TaskQueue } from '../adapters/queues/types.js';
 import type { RagResources } from './rag/resources.js';
 import type { DatasetConfig, ProjectConfig } from '../config/schema.js';
 import { DatasetFileStore, type FileMeta } from '../storage/dataset-files.js';
-import { badRequest, conflict, notFound } from '../core/errors.js';
-import { assertResourceName } from '../core/names.js';
+import { badRequest, conflict, notFound, unprocessable, validNames } from '../core/errors.js';
+import { assertResourceName, safeBasename } from '../core/names.js';
 import { INGEST_DATASET } from './ingest/ingest-dataset.js';
 import { ChunkCounts } from './chunk-counts.js';
 
@@ -92,10 +92,12 @@ export class DatasetsService {
     let created: DatasetConfig | undefined;
     await this.projects.mutate(ns, project, (config) => {
       if ((config.datasets ?? []).some((d) => d.name === body.name)) throw conflict(`Dataset ${body.name} already exists`);
-      if (!(config.rag?.data_processing_strategies ?? []).some((s) => s.name === body.data_processing_strategy)) {
-        throw badRequest(`RAG data processing strategy ${body.data_processing_strategy} not supported`);
+      const strategies = (config.rag?.data_processing_strategies ?? []).map((s) => s.name);
+      if (!strategies.includes(body.data_processing_strategy)) {
+        throw badRequest(`data_processing_strategy '${body.data_processing_strategy}' is not one of this project's strategies: ${validNames(strategies, 'rag.data_processing_strategies')}`);
       }
-      if (!(config.rag?.databases ?? []).some((d) => d.name === body.database)) throw badRequest(`RAG database ${body.database} not supported`);
+      const databases = (config.rag?.databases ?? []).map((d) => d.name);
+      if (!databases.includes(body.database)) throw badRequest(`database '${body.database}' is not one of this project's databases: ${validNames(databases, 'rag.databases')}`);
       created = { name: body.name, data_processing_strategy: body.data_processing_strategy, database: body.database };
       config.datasets = [...(config.datasets ?? []), created];
     });
@@ -123,10 +125,26 @@ export class DatasetsService {
     return before;
   }
 
-  async upload(ns: string, project: string, dataset: string, file: { stream: Readable; filename: string; mimeType?: string }): Promise<{ filename: string; hash: string; processed: boolean; skipped: boolean; size: number }> {
+  /**
+   * Stores an upload. A 0-byte file is refused (422: nothing to index). The same bytes again answer `skipped`
+   * under the name they were sent with; `duplicate_of` names the file already holding them when it differs.
+   */
+  async upload(
+    ns: string,
+    project: string,
+    dataset: string,
+    file: { stream: Readable; filename: string; mimeType?: string },
+  ): Promise<{ filename: string; hash: string; processed: boolean; skipped: boolean; size: number; duplicate_of?: string }> {
     await this.requireDataset(ns, project, dataset);
-    const { meta, skipped } = await this.files(ns, project, dataset).save(file.stream, file.filename, file.mimeType, this.maxUploadBytes);
-    return { filename: meta.original_file_name, hash: meta.hash, processed: false, skipped, size: meta.size };
+    const files = this.files(ns, project, dataset);
+    const { meta, skipped } = await files.save(file.stream, file.filename, file.mimeType, this.maxUploadBytes);
+    if (meta.size === 0) {
+      if (!skipped) await files.remove(meta.hash);
+      throw unprocessable([{ loc: ['body', 'file'], msg: `The file ${safeBasename(file.filename)} is empty (0 bytes): there is nothing to index`, type: 'value_error' }]);
+    }
+    const sent = safeBasename(file.filename);
+    const duplicateOf = skipped && sent !== meta.original_file_name ? { duplicate_of: meta.original_file_name } : {};
+    return { filename: sent, hash: meta.hash, processed: false, skipped, size: meta.size, ...duplicateOf };
   }
 
   /** Removes the file's chunks (before answering) and the file from the dataset; its bytes too when asked. */

@@ -147,7 +147,7 @@ describe('Examples API: a temporary examples folder (LF_EXAMPLES_DIR), paths con
 
     const badStrategy = await post('bad-strategy', 'import-project', { namespace: 'acme', name: 'bs' });
     assert.equal(badStrategy.statusCode, 400);
-    assert.match(json(badStrategy).detail, /missing_processor not supported/);
+    assert.match(json(badStrategy).detail, /data_processing_strategy 'missing_processor' is not one of this project's strategies: /);
     assert.equal((await t.app.inject('/v1/projects/acme/bs')).statusCode, 404, 'the half-imported project was removed');
   });
 });

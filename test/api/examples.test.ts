@@ -236,7 +236,7 @@ describe('Examples API: the shipped examples', () => {
     await createOfflineProject(t.app, 'acme', 'plain');
     const noStrategies = await t.app.inject({ method: 'POST', url: '/v1/examples/product-handbook/import-data', payload: { namespace: 'acme', project: 'plain', include_strategies: false } });
     assert.equal(noStrategies.statusCode, 400);
-    assert.match(json(noStrategies).detail, /handbook_markdown_processor not supported/);
+    assert.match(json(noStrategies).detail, /data_processing_strategy 'handbook_markdown_processor' is not one of this project's strategies: universal_processor/);
   });
 
   test('import-dataset: one dataset under target_dataset, only its database and strategy merged; process:false queues nothing', async () => {
