@@ -23,6 +23,7 @@ import { ragRoutes } from './routes/rag.js';
 import { chatRoutes } from './routes/chat.js';
 import { modelRoutes } from './routes/models.js';
 import { installMcpServer, MCP_PATH } from './mcp/index.js';
+import { swaggerUiSpecification } from './swagger-ui-spec.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
 
@@ -40,7 +41,8 @@ export async function buildApp(ctx: AppContext, o: BuildAppOptions = {}): Promis
   const app: FastifyInstance = Fastify({
     loggerInstance: ctx.log as unknown as FastifyBaseLogger,
     bodyLimit: 16 * 1024 * 1024,
-    routerOptions: { maxParamLength: 2048 },
+    // A trailing slash answers as without it (the original's FastAPI routes end in `/`; its clients call them so).
+    routerOptions: { maxParamLength: 2048, ignoreTrailingSlash: true },
     ajv: { customOptions: AJV_OPTIONS },
     // Route schemas compile on first use (cold start), with Fastify's own compilers and options.
     schemaController: lazySchemaController() as never,
@@ -64,7 +66,7 @@ export async function buildApp(ctx: AppContext, o: BuildAppOptions = {}): Promis
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', transformSpecification: (doc) => swaggerUiSpecification(doc as Record<string, any>) });
   await app.register(multipart, { limits: { fileSize: ctx.settings.maxUploadBytes, files: 1, fields: 10 } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // Before the routes: it captures the ones tagged `mcp` as they are added.

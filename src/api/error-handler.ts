@@ -6,64 +6,11 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isLfError, type ValidationIssue } from '../core/errors.js';
+import { isLfError } from '../core/errors.js';
 import { installFiniteNumbersCheck } from './finite-numbers.js';
+import { validationIssues } from './validation-messages.js';
 
-const CONTEXT_LOC: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
-
-interface AjvLikeError {
-  instancePath?: string;
-  keyword?: string;
-  message?: string;
-  params?: Record<string, unknown>;
-}
-
-function ajvType(e: AjvLikeError): string {
-  switch (e.keyword) {
-    case 'required':
-      return 'missing';
-    case 'type':
-      return `${String(e.params?.type ?? 'value')}_type`;
-    case 'pattern':
-      return 'string_pattern_mismatch';
-    case 'minLength':
-      return 'string_too_short';
-    case 'maxLength':
-      return 'string_too_long';
-    case 'minimum':
-    case 'exclusiveMinimum':
-      return 'greater_than_equal';
-    case 'maximum':
-    case 'exclusiveMaximum':
-      return 'less_than_equal';
-    case 'enum':
-    case 'const':
-      return 'enum';
-    case 'additionalProperties':
-      return 'extra_forbidden';
-    default:
-      return e.keyword ?? 'value_error';
-  }
-}
-
-export function validationIssues(err: FastifyError): ValidationIssue[] {
-  const ctx = CONTEXT_LOC[err.validationContext ?? 'body'] ?? 'body';
-  return (err.validation as AjvLikeError[]).map((e) => {
-    const loc: (string | number)[] = [ctx];
-    for (const seg of (e.instancePath ?? '').split('/').slice(1)) loc.push(/^\d+$/.test(seg) ? Number(seg) : seg);
-    let msg = e.message ?? 'Invalid value';
-    if (e.keyword === 'required') {
-      loc.push(String(e.params?.missingProperty));
-      msg = 'Field required';
-    } else if (e.keyword === 'additionalProperties') {
-      loc.push(String(e.params?.additionalProperty));
-      msg = 'Extra inputs are not permitted';
-    } else if (e.keyword === 'enum') {
-      msg = `Input should be one of ${(e.params?.allowedValues as unknown[] | undefined)?.map((v) => `'${String(v)}'`).join(', ')}`;
-    }
-    return { loc, msg, type: ajvType(e) };
-  });
-}
+export { validationIssues };
 
 /** Errors of the multipart parser (busboy) for a body that is not well-formed multipart: the client's fault. */
 const MALFORMED_MULTIPART = /^(Multipart: Boundary not found|Boundary required|Unexpected end of multipart data|.* terminated early due to unexpected end of multipart data)$/;

@@ -58,3 +58,8 @@ export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
 }
+
+/** The valid names for a message: `a, b, c`, or that there are none yet and where they are configured. */
+export function validNames(names: readonly string[], configKey: string): string {
+  return names.length ? names.join(', ') : `none (add one under ${configKey})`;
+}
