@@ -55,7 +55,7 @@ export class DatasetFileStore {
   /** Streams `source` in; the same bytes already present → `skipped: true` and nothing is written. */
   async save(source: Readable, filename: string, declaredMime: string | undefined, maxBytes: number, timestamp = Date.now() / 1000): Promise<{ meta: FileMeta; skipped: boolean }> {
     await this.ensure();
-    const tmp = join(this.tmpDir, randomUUID());
+    const tmp = join(this.tmpDir, `${process.pid}-${randomUUID()}`);
     const hasher = createHash('sha256');
     let size = 0;
     const counter = new Transform({

@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ClaimedTask, TaskRecordStore } from './task-records.js';
 import { progressWriter } from './progress-writer.js';
+import { publicErrorMessage } from '../../core/error-text.js';
 import { TaskFailure, type TaskHandler, type TaskQueue, type TaskRecord, type TaskScope } from './types.js';
 
 export interface LocalQueueOptions {
@@ -225,7 +226,7 @@ export class LocalTaskQueue implements TaskQueue {
         return;
       }
       // A cancelled task ends FAILURE with the cancellation reason (finish applies it); a lost one is not ours.
-      const message = e instanceof Error ? e.message : String(e);
+      const message = publicErrorMessage(e);
       await this.records.finish(task.id, this.owner, 'FAILURE', e instanceof TaskFailure ? (e.result ?? null) : null, message);
       if (!signal.aborted) this.log.warn({ task: task.id, err: message }, 'task failed');
     } catch (err) {
