@@ -110,8 +110,8 @@ function inflatedSize(path: string, e: Entry, budget: number, limit: number): Pr
   if (e.method !== 8) return Promise.reject(new ParseError(`zip entry ${e.name} uses compression method ${e.method}, which is not supported`, 'unsupported'));
   if (e.compressedSize === 0) return Promise.resolve(0);
   return new Promise((resolve, reject) => {
-    const source = createReadStream(path, { start: e.localHeaderOffset, end: e.localHeaderOffset + e.compressedSize - 1 });
-    const inflate = createInflateRaw();
+    const source = createReadStream(path, { start: e.localHeaderOffset, end: e.localHeaderOffset + e.compressedSize - 1, highWaterMark: 1 << 20 });
+    const inflate = createInflateRaw({ chunkSize: 1 << 20 });
     let n = 0;
     const stop = (err: Error) => {
       source.destroy();
