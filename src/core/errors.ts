@@ -15,6 +15,7 @@ export const ERROR_STATUS = {
   internal: 500,
   upstream: 502,
   unavailable: 503,
+  insufficient_storage: 507,
 } as const;
 
 export type ErrorKind = keyof typeof ERROR_STATUS;

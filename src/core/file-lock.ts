@@ -2,12 +2,16 @@
  * A lock shared by every process that sees the same folder (several API replicas and `lf worker`s on one data
  * dir, possibly over a network file system): an in-process keyed mutex first, so this process queues its own
  * work in order, then a `proper-lockfile` lock (an atomic `mkdir` whose mtime the holder refreshes; a lock whose
- * holder died goes stale after `staleMs` and is taken over).
+ * holder died goes stale after `staleMs` and is taken over). Beside the lock, `<lock>.owner` names the holder
+ * (host, pid, and the lock folder's identity): a lock left by a process of this host that no longer runs is
+ * taken over at once instead of after `staleMs` (a restart after a crash does not wait for the lock to age).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { KeyedMutex } from './mutex.js';
+import { processAlive } from './processes.js';
 import { LfError } from './errors.js';
 
 export interface FileLockOptions {
@@ -21,6 +25,46 @@ const DEFAULT_WAIT_MS = 30_000;
 const DEFAULT_STALE_MS = 10_000;
 const RETRY_MIN_MS = 10;
 const RETRY_MAX_MS = 250;
+
+interface LockOwner {
+  host: string;
+  pid: number;
+  /** Identity of the lock folder the owner created (a re-created folder is a different lock). */
+  ino: number;
+  birth: number;
+}
+
+const HOST = hostname();
+
+/** Removes the lock at `lockPath` when its recorded owner is a process of this host that is gone; true if it did. */
+export async function clearDeadOwnerLock(lockPath: string): Promise<boolean> {
+  let owner: LockOwner;
+  try {
+    owner = JSON.parse(await readFile(`${lockPath}.owner`, 'utf8')) as LockOwner;
+  } catch {
+    return false;
+  }
+  if (owner.host !== HOST || !Number.isInteger(owner.pid) || owner.pid === process.pid || processAlive(owner.pid)) return false;
+  try {
+    const st = await stat(lockPath);
+    if (st.ino !== owner.ino || Math.round(st.birthtimeMs) !== owner.birth) return false;
+  } catch {
+    return false;
+  }
+  await rm(lockPath, { recursive: true, force: true });
+  await rm(`${lockPath}.owner`, { force: true });
+  return true;
+}
+
+async function recordOwner(lockPath: string): Promise<void> {
+  try {
+    const st = await stat(lockPath);
+    const owner: LockOwner = { host: HOST, pid: process.pid, ino: st.ino, birth: Math.round(st.birthtimeMs) };
+    await writeFile(`${lockPath}.owner`, JSON.stringify(owner));
+  } catch {
+    /* best effort: without it the lock still goes stale by age */
+  }
+}
 
 export class FileLocks {
   private readonly local = new KeyedMutex();
@@ -36,6 +80,7 @@ export class FileLocks {
       await mkdir(dirname(lockPath), { recursive: true });
       const waitMs = this.o.waitMs ?? DEFAULT_WAIT_MS;
       let release: () => Promise<void>;
+      await clearDeadOwnerLock(lockPath).catch(() => false);
       try {
         release = await lockfile.lock(lockPath, {
           realpath: false,
@@ -49,9 +94,11 @@ export class FileLocks {
         }
         throw e;
       }
+      await recordOwner(lockPath);
       try {
         return await fn();
       } finally {
+        await rm(`${lockPath}.owner`, { force: true }).catch(() => undefined);
         await release().catch(() => undefined);
       }
     });

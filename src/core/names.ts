@@ -42,11 +42,21 @@ export function safeJoin(base: string, ...parts: string[]): string {
   return p;
 }
 
-/** Reduces an uploaded file name to a safe basename (no folders, no control characters, bounded length). */
+/**
+ * Bidirectional-text controls (embeddings, overrides, isolates, marks): a U+202E in a file name makes
+ * `evil\u202Egpj.exe` display as `evilexe.jpg`. Display names drop them; stored bytes are never touched.
+ */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+export function stripBidiControls(s: string): string {
+  return s.replace(BIDI_CONTROLS, '');
+}
+
+/** Reduces an uploaded file name to a safe basename (no folders, no control or bidi characters, bounded length). */
 export function safeBasename(name: string | undefined, fallback = 'file'): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
   // eslint-disable-next-line no-control-regex
-  let clean = base.replace(/[\u0000-\u001f\u007f]/g, '').replace(/^\.+/, '').trim();
+  let clean = stripBidiControls(base.replace(/[\u0000-\u001f\u007f]/g, '')).replace(/^\.+/, '').trim();
   if (clean.length > 200) {
     const dot = clean.lastIndexOf('.');
     const ext = dot > 0 && clean.length - dot <= 16 ? clean.slice(dot) : '';

@@ -28,11 +28,66 @@ export interface Settings {
   mcpAllowStdio: boolean;
   /** `LF_OUTBOUND_ALLOW`: when set, configs may only make the server call these hosts / CIDRs (comma list). */
   outboundAllow: string[];
+  /** Bounds on work per request and per file (README "Limits"). */
+  limits: Limits;
 }
 
 export interface RateLimitSetting {
   max: number;
   windowMs: number;
+}
+
+/**
+ * Bounds on the work one request or one file may cause, so hostile input fails fast with a message naming the
+ * limit instead of stalling the event loop or exhausting memory. Each is an environment variable.
+ */
+export interface Limits {
+  /** `/rag/query` `query` and each chat `rag_queries` item, in characters (LF_MAX_QUERY_CHARS). */
+  maxQueryChars: number;
+  /** All chat message contents of one request together, in characters (LF_MAX_CHAT_CHARS). */
+  maxChatChars: number;
+  /** Bytes a zip package (DOCX, XLSX) may inflate to (LF_MAX_DECOMPRESSED_BYTES). */
+  maxDecompressedBytes: number;
+  /** Entries in a zip package (LF_MAX_ZIP_ENTRIES). */
+  maxZipEntries: number;
+  /** Table rows (CSV, XLSX) read from one file (LF_MAX_ROWS_PER_FILE). */
+  maxRowsPerFile: number;
+  /** PDF pages read from one file (LF_MAX_PDF_PAGES). */
+  maxPdfPages: number;
+  /** Ms a `/health` component result is reused (LF_HEALTH_CACHE_MS). */
+  healthCacheMs: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxQueryChars: 8000,
+  maxChatChars: 400_000,
+  maxDecompressedBytes: 256 * 1024 * 1024,
+  maxZipEntries: 10_000,
+  maxRowsPerFile: 200_000,
+  maxPdfPages: 5000,
+  healthCacheMs: 1500,
+});
+
+const LIMIT_ENV: Record<keyof Limits, string> = {
+  maxQueryChars: 'LF_MAX_QUERY_CHARS',
+  maxChatChars: 'LF_MAX_CHAT_CHARS',
+  maxDecompressedBytes: 'LF_MAX_DECOMPRESSED_BYTES',
+  maxZipEntries: 'LF_MAX_ZIP_ENTRIES',
+  maxRowsPerFile: 'LF_MAX_ROWS_PER_FILE',
+  maxPdfPages: 'LF_MAX_PDF_PAGES',
+  healthCacheMs: 'LF_HEALTH_CACHE_MS',
+};
+
+/** The limits from the environment (worker threads call this too: they inherit the process environment). */
+export function loadLimits(env: NodeJS.ProcessEnv = process.env): Limits {
+  const out = { ...DEFAULT_LIMITS };
+  for (const key of Object.keys(LIMIT_ENV) as (keyof Limits)[]) out[key] = intFromEnv(LIMIT_ENV[key], DEFAULT_LIMITS[key], env);
+  return out;
+}
+
+/** The environment variable that sets a limit (for messages naming it). */
+export function limitEnvName(key: keyof Limits): string {
+  return LIMIT_ENV[key];
 }
 
 export type SettingsOverrides = Partial<Settings>;
@@ -46,8 +101,8 @@ function packageVersion(): string {
   }
 }
 
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
+function intFromEnv(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got '${raw}'`);
@@ -94,6 +149,7 @@ export function loadSettings(overrides: SettingsOverrides = {}, env: NodeJS.Proc
     rateLimit: parseRateLimit(env.LF_RATE_LIMIT),
     mcpAllowStdio: flagFromEnv(env.LF_MCP_ALLOW_STDIO),
     outboundAllow: listFromEnv(env.LF_OUTBOUND_ALLOW),
+    limits: loadLimits(env),
   };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (s as unknown as Record<string, unknown>)[k] = v;
   s.dataDir = resolve(s.dataDir);

@@ -28,10 +28,12 @@ export class WorkerPool {
   constructor(
     private readonly moduleUrl: URL,
     private readonly size: number,
+    /** Worker options, e.g. `resourceLimits` (a call that exceeds them fails; its worker is replaced). */
+    private readonly options: ConstructorParameters<typeof Worker>[1] = {},
   ) {}
 
   private spawn(): Slot {
-    const worker = startModuleWorker(this.moduleUrl);
+    const worker = startModuleWorker(this.moduleUrl, this.options);
     worker.unref();
     const slot: Slot = { worker };
     worker.on('message', (msg: { id: number; result?: unknown; error?: { message: string; name: string; reason?: string } }) => {
@@ -45,6 +47,11 @@ export class WorkerPool {
     worker.on('error', (err) => {
       const call = slot.busy;
       slot.busy = undefined;
+      const heapMb = this.options?.resourceLimits?.maxOldGenerationSizeMb;
+      if ((err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        call?.reject(new Error(`the work needed more than the worker's memory limit${heapMb ? ` of ${heapMb} MB (LF_INGEST_WORKER_MEMORY_MB)` : ''}`));
+        return;
+      }
       call?.reject(err instanceof Error ? err : new Error(String(err)));
     });
     worker.on('exit', () => {

@@ -13,6 +13,7 @@ import { configureOutbound } from '../core/outbound.js';
 import { EventLog } from './events.js';
 import { metadataUrlFromEnv, openMetadataStores } from './metadata.js';
 import { HealthService, storageProbe } from './health.js';
+import { sweepLeftovers } from '../storage/leftovers.js';
 import { VersionCheckService } from './version-check.js';
 import { openTaskQueue, taskBackendKind, taskQueueSettingsFromEnv } from '../adapters/queues/registry.js';
 import type { TaskQueue } from '../adapters/queues/types.js';
@@ -67,6 +68,8 @@ export async function createContext(settings: Settings, log?: Logger, o: Context
   const logger = log ?? pino(loggerOptions(settings.logLevel));
   const layout = new DataLayout(settings.dataDir);
   await mkdir(layout.projectsDir, { recursive: true });
+  const swept = await sweepLeftovers(layout.projectsDir);
+  if (swept > 0) logger.info({ files: swept }, 'removed temp files left by stopped processes');
   const db = openMetadataDb(layout.metadataDbPath);
   const closers: (() => Promise<void> | void)[] = [() => void db.close()];
   const metadata = await openMetadataStores(db, metadataUrlFromEnv()).catch((e: unknown) => {
@@ -81,7 +84,7 @@ export async function createContext(settings: Settings, log?: Logger, o: Context
   projects.onDelete(async (ns, p) => {
     await events.deleteProject(ns, p);
   });
-  const health = new HealthService();
+  const health = new HealthService(2000, settings.limits.healthCacheMs);
   health.register('server', () => ({ status: 'healthy', message: 'API process responding' }));
   health.register('storage', storageProbe(layout.projectsDir));
   const versionCheck = new VersionCheckService(settings.releasesUrl, settings.version);

@@ -2,6 +2,7 @@
  * Datasets (behavior.md §3.4, decisions A1, A8, A9): config entries plus each dataset's file store. Processing
  * is queued as an `ingest_dataset` task. Deleting a dataset cancels its tasks and removes its files and chunks.
  */
+import { asStorageError, storageCause } from '../core/storage-errors.js';
 import type { Readable } from 'node:stream';
 import type { ProjectsService } from './projects.js';
 import type { DataLayout } from '../storage/layout.js';
@@ -151,17 +152,24 @@ export class DatasetsService {
   async removeFile(ns: string, project: string, dataset: string, hash: string, removeFromDisk: boolean): Promise<{ file_hash: string; deleted_chunks: number; removed_from_disk: boolean }> {
     const { config, dataset: ds } = await this.requireDataset(ns, project, dataset);
     const files = this.files(ns, project, dataset);
-    if (!(await files.get(hash))) throw notFound(`File ${hash} not found`);
+    // All or nothing: the file is set aside first (fails on a read-only folder before anything changed), its
+    // chunks are deleted, then the removal is committed; a store that fails for a storage reason undoes it.
+    const removal = await files.beginRemove(hash, { keepBytes: !removeFromDisk });
+    if (!removal) throw notFound(`File ${hash} not found`);
     let deleted = 0;
     const db = (config.rag?.databases ?? []).find((d) => d.name === ds.database);
     if (db) {
       try {
         deleted = await (await this.resources.store(ns, project, db)).deleteWhere({ file_hash: hash, dataset });
-      } catch {
-        /* nothing stored */
+      } catch (e) {
+        // A store that was never written has nothing of this file; a storage failure must not half-delete it.
+        if (storageCause(e)) {
+          await removal.rollback();
+          throw asStorageError(e, "delete the file's chunks");
+        }
       }
     }
-    await files.remove(hash, { keepBytes: !removeFromDisk });
+    await removal.commit();
     return { file_hash: hash, deleted_chunks: deleted, removed_from_disk: removeFromDisk };
   }
 

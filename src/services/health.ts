@@ -36,10 +36,18 @@ export function worst(statuses: HealthStatus[]): HealthStatus {
   return statuses.reduce<HealthStatus>((w, s) => (RANK[s] > RANK[w] ? s : w), 'healthy');
 }
 
+/** How long a component's probe result is reused (LF_HEALTH_CACHE_MS): `/health` under load stays cheap. */
+export const DEFAULT_HEALTH_CACHE_MS = 1500;
+
 export class HealthService {
   private readonly probes: { name: string; probe: Probe }[] = [];
+  /** Per component: the last result and when it was taken, or the probe still running (single flight). */
+  private readonly cache = new Map<string, { at: number; result: Promise<ComponentHealth> }>();
 
-  constructor(private readonly timeoutMs = 2000) {}
+  constructor(
+    private readonly timeoutMs = 2000,
+    private readonly cacheMs = DEFAULT_HEALTH_CACHE_MS,
+  ) {}
 
   register(name: string, probe: Probe): void {
     this.probes.push({ name, probe });
@@ -63,8 +71,24 @@ export class HealthService {
     }
   }
 
+  /**
+   * A component's result: reused while younger than `cacheMs`, and shared by concurrent callers while the probe
+   * runs, so a burst of `/health` calls runs each probe at most once per period and never queues behind itself.
+   */
+  private cachedProbe(name: string, probe: Probe): Promise<ComponentHealth> {
+    const now = performance.now();
+    const hit = this.cache.get(name);
+    if (hit && now - hit.at < this.cacheMs) return hit.result;
+    const result = this.runProbe(name, probe);
+    const entry = { at: Number.POSITIVE_INFINITY, result };
+    this.cache.set(name, entry);
+    // Ageing starts when the answer arrives: a probe that took 2 s is not stale the moment it lands.
+    void result.then(() => { entry.at = performance.now(); });
+    return result;
+  }
+
   async report(): Promise<HealthReport> {
-    const components = await Promise.all(this.probes.map((p) => this.runProbe(p.name, p.probe)));
+    const components = await Promise.all(this.probes.map((p) => this.cacheMs > 0 ? this.cachedProbe(p.name, p.probe) : this.runProbe(p.name, p.probe)));
     const status = worst(components.map((c) => c.status));
     return {
       status,

@@ -13,6 +13,7 @@ import mime from 'mime-types';
 import { LfError } from '../core/errors.js';
 import { safeBasename } from '../core/names.js';
 import { writeFileAtomic } from '../core/fs-atomic.js';
+import { asStorageError } from '../core/storage-errors.js';
 
 export interface FileMeta {
   original_file_name: string;
@@ -24,6 +25,9 @@ export interface FileMeta {
 }
 
 export const FILE_HASH_RE = /^[0-9a-f]{64}$/;
+
+/** Suffix of a file renamed aside by a removal in progress (`beginRemove`). */
+export const DELETING_SUFFIX = '.deleting';
 
 export function guessMimeType(filename: string, declared?: string): string {
   if (declared && declared !== 'application/octet-stream') return declared;
@@ -54,8 +58,16 @@ export class DatasetFileStore {
 
   /** Streams `source` in; the same bytes already present → `skipped: true` and nothing is written. */
   async save(source: Readable, filename: string, declaredMime: string | undefined, maxBytes: number, timestamp = Date.now() / 1000): Promise<{ meta: FileMeta; skipped: boolean }> {
+    try {
+      return await this.saveOnce(source, filename, declaredMime, maxBytes, timestamp);
+    } catch (e) {
+      throw asStorageError(e, `store the upload ${safeBasename(filename)}`);
+    }
+  }
+
+  private async saveOnce(source: Readable, filename: string, declaredMime: string | undefined, maxBytes: number, timestamp: number): Promise<{ meta: FileMeta; skipped: boolean }> {
     await this.ensure();
-    const tmp = join(this.tmpDir, randomUUID());
+    const tmp = join(this.tmpDir, `${process.pid}-${randomUUID()}`);
     const hasher = createHash('sha256');
     let size = 0;
     const counter = new Transform({
@@ -70,7 +82,7 @@ export class DatasetFileStore {
       await pipeline(source, counter, createWriteStream(tmp));
       if ((source as Readable & { truncated?: boolean }).truncated) throw new LfError('payload_too_large', `File exceeds the upload limit of ${maxBytes} bytes (LF_MAX_UPLOAD_BYTES)`);
     } catch (e) {
-      await rm(tmp, { force: true });
+      await rm(tmp, { force: true }).catch(() => undefined);
       throw e;
     }
     const hash = hasher.digest('hex');
@@ -89,8 +101,16 @@ export class DatasetFileStore {
       mime_type: guessMimeType(name, declaredMime),
       hash,
     };
-    await rename(tmp, join(this.rawDir, hash));
-    await writeFileAtomic(join(this.metaDir, `${hash}.json`), JSON.stringify(meta, null, 2));
+    const raw = join(this.rawDir, hash);
+    try {
+      await rename(tmp, raw);
+      await writeFileAtomic(join(this.metaDir, `${hash}.json`), JSON.stringify(meta, null, 2));
+    } catch (e) {
+      // Without its metadata the file is not in the dataset: leave no bytes behind either.
+      await rm(tmp, { force: true }).catch(() => undefined);
+      await rm(raw, { force: true }).catch(() => undefined);
+      throw e;
+    }
     return { meta, skipped: false };
   }
 
@@ -123,11 +143,46 @@ export class DatasetFileStore {
 
   /** Removes the file from the dataset; `keepBytes` leaves the stored bytes on disk. */
   async remove(hash: string, o: { keepBytes?: boolean } = {}): Promise<boolean> {
-    const meta = await this.get(hash);
-    if (!meta) return false;
-    await rm(join(this.metaDir, `${hash}.json`), { force: true });
-    if (!o.keepBytes) await rm(join(this.rawDir, hash), { force: true });
+    const removal = await this.beginRemove(hash, o);
+    if (!removal) return false;
+    await removal.commit();
     return true;
+  }
+
+  /**
+   * The first half of a removal that can be undone: the file's metadata (and its bytes unless `keepBytes`) are
+   * renamed aside (`.<name>.deleting`), which fails on a read-only or inaccessible folder before anything changed.
+   * `commit` deletes them, `rollback` puts them back; a crash in between is rolled back by the start-up sweep
+   * (storage/leftovers.ts). Undefined when the file is not in the dataset.
+   */
+  async beginRemove(hash: string, o: { keepBytes?: boolean } = {}): Promise<{ commit(): Promise<void>; rollback(): Promise<void> } | undefined> {
+    if (!(await this.get(hash))) return undefined;
+    const moves: [string, string][] = [[join(this.metaDir, `${hash}.json`), join(this.metaDir, `.${hash}.json${DELETING_SUFFIX}`)]];
+    if (!o.keepBytes) moves.push([join(this.rawDir, hash), join(this.rawDir, `.${hash}${DELETING_SUFFIX}`)]);
+    const done: [string, string][] = [];
+    const rollback = async () => {
+      for (const [from, to] of done.reverse()) await rename(to, from).catch(() => undefined);
+    };
+    try {
+      for (const [from, to] of moves) {
+        try {
+          await rename(from, to);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT' && from !== moves[0][0]) continue;
+          throw e;
+        }
+        done.push([from, to]);
+      }
+    } catch (e) {
+      await rollback();
+      throw asStorageError(e, 'remove the file from the dataset');
+    }
+    return {
+      commit: async () => {
+        for (const [, to] of done) await rm(to, { force: true }).catch(() => undefined);
+      },
+      rollback,
+    };
   }
 
   async removeAll(): Promise<void> {

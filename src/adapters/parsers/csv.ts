@@ -1,4 +1,5 @@
 import { parse as parseCsv } from 'csv-parse/sync';
+import { loadLimits } from '../../core/settings.js';
 import { configBool, configString } from './config.js';
 import { readTextFile } from './read.js';
 import { rowsToDocuments } from './table-rows.js';
@@ -32,9 +33,11 @@ export class CSVParser implements Parser {
     if (text.trim() === '') return [];
     const configured = configString(config, 'delimiter');
     const delimiter = configured ?? (/\.tsv$/i.test(file.filename) ? '\t' : sniffDelimiter(text));
+    const { maxRowsPerFile } = loadLimits();
     let rows: string[][];
     try {
       rows = parseCsv(text, {
+        to: maxRowsPerFile + 1,
         delimiter,
         quote: configString(config, 'quotechar') ?? '"',
         relax_column_count: true,
@@ -45,6 +48,9 @@ export class CSVParser implements Parser {
       }) as string[][];
     } catch (err) {
       throw new ParseError(`malformed CSV: ${err instanceof Error ? err.message : String(err)}`, 'malformed');
+    }
+    if (rows.length > maxRowsPerFile) {
+      throw new ParseError(`the file has more than ${maxRowsPerFile} rows; the limit is ${maxRowsPerFile} rows per file (LF_MAX_ROWS_PER_FILE)`, 'too_large');
     }
     return rowsToDocuments(rows, { hasHeader: configBool(config, 'has_header', true), metadata: { encoding, delimiter } });
   }

@@ -1,7 +1,9 @@
 /** Recognising Office containers before handing them to a library: OOXML is a zip; OLE compound files are
  * either legacy binary formats (.doc/.xls) or password-encrypted OOXML. */
 import { open } from 'node:fs/promises';
+import { loadLimits } from '../../core/settings.js';
 import { ParseError } from './types.js';
+import { checkZipBudget } from './zip-budget.js';
 
 const ZIP = [0x50, 0x4b];
 const OLE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
@@ -29,10 +31,14 @@ export async function officeContainer(path: string): Promise<OfficeContainer> {
   }
 }
 
-/** Throws the ParseError that fits a container that is not a readable OOXML zip. */
+/** Throws the ParseError that fits a container that is not a readable OOXML zip, or a zip over the zip limits. */
 export async function requireOoxmlZip(path: string, kind: 'Word' | 'Excel'): Promise<void> {
   const container = await officeContainer(path);
-  if (container === 'zip') return;
+  if (container === 'zip') {
+    const limits = loadLimits();
+    await checkZipBudget(path, { maxEntries: limits.maxZipEntries, maxBytes: limits.maxDecompressedBytes });
+    return;
+  }
   if (container === 'encrypted') throw new ParseError(`password-protected ${kind} file (encrypted OOXML package)`, 'encrypted');
   if (container === 'legacy') {
     throw new ParseError(`legacy binary ${kind} format (.${kind === 'Word' ? 'doc' : 'xls'}) is not supported; save it as .${kind === 'Word' ? 'docx' : 'xlsx'}`, 'unsupported');

@@ -23,6 +23,8 @@ export interface PdfExtractOptions {
   pageTimeoutMs?: number;
   /** Fails the file when the whole extraction takes longer (default 10 min). */
   totalTimeoutMs?: number;
+  /** Fails the file, before any page is read, when it has more pages than this (LF_MAX_PDF_PAGES). */
+  maxPages?: number;
   signal?: AbortSignal;
 }
 
@@ -182,6 +184,10 @@ export class PdfWorkerPool {
         armIdle();
         if (m.type === 'open') {
           Object.assign(result, { numPages: m.numPages, encrypted: m.encrypted, title: m.title, author: m.author });
+          if (o.maxPages !== undefined && m.numPages > o.maxPages) {
+            // The worker is mid-document: it is not reused.
+            fail(new ParseError(`PDF has ${m.numPages} pages; the limit is ${o.maxPages} pages per file (LF_MAX_PDF_PAGES)`, 'too_large'));
+          }
         } else if (m.type === 'page') {
           result.pages[m.page - 1] = m.text;
         } else if (m.type === 'done') {

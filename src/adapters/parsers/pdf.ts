@@ -2,10 +2,19 @@
  * PDF via unpdf (pdf.js), page by page in a worker thread (pdf-pool.ts): a malformed PDF that makes pdf.js spin
  * cannot block the server, and a time limit (per page and per file) or an abort signal ends it.
  */
+import { loadLimits } from '../../core/settings.js';
 import { configNumber, configString } from './config.js';
 import { PdfWorkerPool } from './pdf-pool.js';
 import { cleanText } from './text.js';
 import { ParseError, type ParsedDocument, type ParseOptions, type Parser, type ParserInput } from './types.js';
+
+/**
+ * The default time budget of one PDF, scaled by its size: 60 s plus 30 s per MiB, at most 10 min. A small file
+ * that claims an enormous amount of work (200,000 pages in 1.2 MB) cannot hold a worker for the full 10 min.
+ */
+export function pdfTimeBudgetMs(sizeBytes: number): number {
+  return Math.min(600_000, 60_000 + Math.ceil(sizeBytes / (1024 * 1024)) * 30_000);
+}
 
 /** The pool every PDFParser shares (two workers: one per core on the reference machine). */
 export const pdfWorkers = new PdfWorkerPool(2);
@@ -19,7 +28,8 @@ export class PDFParser implements Parser {
     const pdf = await pdfWorkers.extract(file.path, {
       password: configString(config, 'password'),
       pageTimeoutMs: configNumber(config, 'page_timeout_ms', 60_000),
-      totalTimeoutMs: configNumber(config, 'timeout_ms', 600_000),
+      totalTimeoutMs: configNumber(config, 'timeout_ms', pdfTimeBudgetMs(file.size)),
+      maxPages: loadLimits().maxPdfPages,
       signal: o.signal,
     });
     const docs: ParsedDocument[] = [];

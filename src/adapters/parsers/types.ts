@@ -21,8 +21,11 @@ export interface ParseOptions {
   signal?: AbortSignal;
 }
 
-/** Why a file could not be parsed. `empty`: no text at all; `timeout`: the parser ran past its time limit. */
-export type ParseFailureReason = 'encrypted' | 'no_text' | 'malformed' | 'unsupported' | 'empty' | 'timeout' | 'other';
+/**
+ * Why a file could not be parsed. `empty`: no text at all; `timeout`: the parser ran past its time limit;
+ * `too_large`: the file is over a limit on work per file (pages, rows, decompressed bytes).
+ */
+export type ParseFailureReason = 'encrypted' | 'no_text' | 'malformed' | 'unsupported' | 'empty' | 'timeout' | 'too_large' | 'other';
 
 export interface Parser {
   /** Our canonical type name, e.g. `PDFParser`. */

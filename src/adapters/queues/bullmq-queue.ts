@@ -11,6 +11,7 @@ import { Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { FinishedRecords, inScope, recordOfJob, type TaskJob, type TaskJobData } from './bullmq-records.js';
 import { progressWriter } from './progress-writer.js';
+import { publicErrorMessage } from '../../core/error-text.js';
 import { TaskFailure, type QueueService, type TaskHandler, type TaskQueue, type TaskRecord, type TaskScope } from './types.js';
 
 export interface BullMqQueueOptions {
@@ -284,7 +285,7 @@ export class BullMqTaskQueue implements TaskQueue {
       this.log.info({ task: job.id }, 'task interrupted by shutdown; queued again for another worker');
       return new WaitingError();
     }
-    const message = e instanceof Error ? e.message : String(e);
+    const message = publicErrorMessage(e);
     if (e instanceof TaskFailure) {
       const record = recordOfJob(job, 'failed')!;
       await this.records.write({ ...record, meta: e.result ?? meta, result: e.result ?? null, error: message, finishedAt: Date.now() });

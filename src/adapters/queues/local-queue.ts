@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ClaimedTask, TaskRecordStore } from './task-records.js';
 import { progressWriter } from './progress-writer.js';
+import { publicErrorMessage } from '../../core/error-text.js';
 import { TaskFailure, type TaskHandler, type TaskQueue, type TaskRecord, type TaskScope } from './types.js';
 
 export interface LocalQueueOptions {
@@ -26,6 +27,17 @@ export interface LocalQueueOptions {
   /** How long `cancelWhere` waits for running tasks to stop (default 60 s). */
   cancelWaitMs?: number;
 }
+
+/** A task's end that could not be written yet (disk full, database away): answered from memory meanwhile. */
+interface UnrecordedEnd {
+  state: 'SUCCESS' | 'FAILURE';
+  result: Record<string, unknown> | null;
+  error: string | null;
+  finishedAt: number;
+}
+
+/** Immediate retries of a failed end write before it is kept in memory (then retried every tick). */
+const END_WRITE_RETRY_MS = [50, 250];
 
 interface Running {
   controller: AbortController;
@@ -42,6 +54,7 @@ export class LocalTaskQueue implements TaskQueue {
   readonly owner = `${PROCESS_OWNER_PREFIX}:${++queues}`;
   private readonly handlers = new Map<string, TaskHandler>();
   private readonly running = new Map<string, Running>();
+  private readonly unrecorded = new Map<string, UnrecordedEnd>();
   private started = false;
   private closing = false;
   private claiming: Promise<void> | undefined;
@@ -81,8 +94,47 @@ export class LocalTaskQueue implements TaskQueue {
     return id;
   }
 
-  get(id: string): Promise<TaskRecord | undefined> {
-    return this.records.get(id);
+  /** The stored record; a task whose end is not written yet is answered with its end from memory. */
+  async get(id: string): Promise<TaskRecord | undefined> {
+    const record = await this.records.get(id);
+    const end = this.unrecorded.get(id);
+    if (!record || !end || record.state === 'SUCCESS' || record.state === 'FAILURE') return record;
+    return { ...record, state: end.state, result: end.result, error: end.error, finishedAt: end.finishedAt };
+  }
+
+  /**
+   * Writes a task's end, retrying a little; when it still cannot be written the end is kept in memory (`get`
+   * answers it) and written again on every tick until it lands.
+   */
+  private async recordEnd(id: string, end: Omit<UnrecordedEnd, 'finishedAt'>): Promise<void> {
+    const pending: UnrecordedEnd = { ...end, finishedAt: Date.now() };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.records.finish(id, this.owner, end.state, end.result, end.error);
+        this.unrecorded.delete(id);
+        return;
+      } catch (err) {
+        if (attempt >= END_WRITE_RETRY_MS.length) {
+          this.unrecorded.set(id, pending);
+          this.log.warn({ task: id, err: (err as Error).message }, 'could not record the end of a task; answering it from memory and retrying');
+          return;
+        }
+        await new Promise((r) => setTimeout(r, END_WRITE_RETRY_MS[attempt]));
+      }
+    }
+  }
+
+  /** Tries again to write the ends kept in memory. */
+  private async flushUnrecorded(): Promise<void> {
+    for (const [id, end] of [...this.unrecorded]) {
+      try {
+        await this.records.finish(id, this.owner, end.state, end.result, end.error);
+        this.unrecorded.delete(id);
+        this.log.info({ task: id }, 'recorded the end of a task after an earlier failure');
+      } catch {
+        return;
+      }
+    }
   }
 
   async cancelWhere(scope: Partial<TaskScope> & { namespace: string; project: string }, reason: string): Promise<number> {
@@ -113,6 +165,7 @@ export class LocalTaskQueue implements TaskQueue {
       return r.done;
     });
     await Promise.all(waits);
+    await this.flushUnrecorded();
   }
 
   async stats(): Promise<{ pending: number; running: number; workers: number }> {
@@ -137,6 +190,7 @@ export class LocalTaskQueue implements TaskQueue {
   }
 
   private async tickOnce(): Promise<void> {
+    if (this.unrecorded.size > 0) await this.flushUnrecorded();
     try {
       if (this.running.size > 0) {
         // Only tasks claimed before the heartbeat read can be missing from it.
@@ -205,7 +259,7 @@ export class LocalTaskQueue implements TaskQueue {
         });
         await progress.flush();
         if (controller.signal.aborted) throw controller.signal.reason;
-        await this.records.finish(task.id, this.owner, 'SUCCESS', result, null);
+        await this.recordEnd(task.id, { state: 'SUCCESS', result, error: null });
       } catch (e) {
         await progress.flush();
         await this.afterFailure(task, e, controller.signal);
@@ -225,8 +279,8 @@ export class LocalTaskQueue implements TaskQueue {
         return;
       }
       // A cancelled task ends FAILURE with the cancellation reason (finish applies it); a lost one is not ours.
-      const message = e instanceof Error ? e.message : String(e);
-      await this.records.finish(task.id, this.owner, 'FAILURE', e instanceof TaskFailure ? (e.result ?? null) : null, message);
+      const message = publicErrorMessage(e);
+      await this.recordEnd(task.id, { state: 'FAILURE', result: e instanceof TaskFailure ? (e.result ?? null) : null, error: message });
       if (!signal.aborted) this.log.warn({ task: task.id, err: message }, 'task failed');
     } catch (err) {
       this.log.warn({ task: task.id, err: (err as Error).message }, 'could not record the end of a task');

@@ -27,6 +27,12 @@ export function taskBackendKind(backend: string | undefined): TaskBackendKind {
   throw new Error(`LF_TASK_BACKEND must be 'sqlite' or a redis://host:port/db URL, got '${backend}'`);
 }
 
+/**
+ * Tasks one queue runs at once unless LF_TASK_CONCURRENCY says otherwise: two, so a long ingestion (a huge file
+ * within its limits) never holds every other project's task PENDING behind it.
+ */
+export const DEFAULT_TASK_CONCURRENCY = 2;
+
 /** The settings from the environment: LF_TASK_BACKEND, LF_TASK_CONCURRENCY, LF_TASK_LOCK_MS. */
 export function taskQueueSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): TaskQueueSettings {
   const num = (name: string) => {
@@ -44,10 +50,10 @@ export function taskQueueSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): 
  * loaded only when it is used, so the embedded default starts without it.
  */
 const factories: Record<TaskBackendKind, (s: TaskQueueSettings, db: SqliteDb, log: Logger) => Promise<TaskQueue>> = {
-  sqlite: async (s, db, log) => new SqliteTaskQueue(db, log, { concurrency: s.concurrency ?? 1 }),
+  sqlite: async (s, db, log) => new SqliteTaskQueue(db, log, { concurrency: s.concurrency ?? DEFAULT_TASK_CONCURRENCY }),
   redis: async (s, _db, log) => {
     const { BullMqTaskQueue } = await import('./bullmq-queue.js');
-    return new BullMqTaskQueue({ url: s.backend!.trim(), concurrency: s.concurrency ?? 1, lockMs: s.lockMs }, log);
+    return new BullMqTaskQueue({ url: s.backend!.trim(), concurrency: s.concurrency ?? DEFAULT_TASK_CONCURRENCY, lockMs: s.lockMs }, log);
   },
 };
 
@@ -62,7 +68,7 @@ export function createTaskQueue(s: TaskQueueSettings, db: SqliteDb, log: Logger)
 export async function openTaskQueue(s: TaskQueueSettings, db: SqliteDb, log: Logger, postgres?: PgMetadataDb): Promise<TaskQueue> {
   if (postgres && taskBackendKind(s.backend) === 'sqlite') {
     const { PostgresTaskQueue } = await import('./postgres-queue.js');
-    return PostgresTaskQueue.open(postgres, log, { concurrency: s.concurrency ?? 1, leaseMs: s.lockMs });
+    return PostgresTaskQueue.open(postgres, log, { concurrency: s.concurrency ?? DEFAULT_TASK_CONCURRENCY, leaseMs: s.lockMs });
   }
   return createTaskQueue(s, db, log);
 }

@@ -11,6 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../services/context.js';
 import { ChatCompletionBodySchema } from '../../services/chat/request.js';
 import type { ChatTurn } from '../../services/chat/turn.js';
+import { assertChatInputSize } from '../../services/chat/input-limits.js';
 import { isLfError } from '../../core/errors.js';
 import { errors, ProjectParams } from '../schemas.js';
 
@@ -78,6 +79,7 @@ export function chatRoutes(app: FastifyInstance, ctx: AppContext, o: ChatRouteOp
     },
     async (req, reply) => {
       const headerId = req.headers['x-session-id'];
+      assertChatInputSize(req.body, ctx.settings.limits);
       const turn = await ctx.chat.begin({
         namespace: req.params.namespace,
         project: req.params.project,

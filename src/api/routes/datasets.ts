@@ -1,4 +1,5 @@
 /** Datasets API (behavior.md §3.4; decisions A1, A8, A9). */
+import type { IncomingMessage } from 'node:http';
 import Type from 'typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -15,6 +16,15 @@ const Dataset = Type.Object(
 const DatasetEnvelope = Type.Object({ dataset: Dataset });
 
 /** Builds URLs from the request's own base (decision A8: `task_uri`). */
+/** Reads the rest of a request body away (discarding it) after the handler stopped reading it. */
+function drainRequest(raw: IncomingMessage): void {
+  if (raw.readableEnded || raw.destroyed) return;
+  raw.unpipe();
+  raw.on('data', () => undefined);
+  raw.on('error', () => undefined);
+  raw.resume();
+}
+
 export function baseUrl(req: FastifyRequest): string {
   return `${req.protocol}://${req.host}`;
 }
@@ -106,7 +116,7 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
             },
             open,
           ),
-          ...errors(404, 413, 415, 422),
+          ...errors(404, 413, 415, 422, 503, 507),
         },
       },
       // Refuse before reading the body when the declared size is already over the cap (decision A9).
@@ -117,17 +127,29 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
         }
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const { namespace, project, dataset } = req.params;
-      if (!req.isMultipart()) throw new LfError('unsupported_media_type', 'Upload with Content-Type multipart/form-data and a field named "file"');
-      const part = await req.file({ limits: { fileSize: ctx.settings.maxUploadBytes, files: 1 } });
-      if (!part || part.fieldname !== 'file') {
-        part?.file.resume();
-        throw unprocessable([{ loc: ['body', 'file'], msg: 'Field required', type: 'missing' }]);
+      try {
+        return await receiveUpload(req, namespace, project, dataset);
+      } catch (e) {
+        // The body may be left half read (a full disk fails the write mid-stream): read the rest away so the
+        // client gets the answer instead of stalling on a full socket, and do not keep the connection.
+        drainRequest(req.raw);
+        void reply.header('connection', 'close');
+        throw e;
       }
-      return ctx.datasets.upload(namespace, project, dataset, { stream: part.file, filename: part.filename, mimeType: part.mimetype });
     },
   );
+
+  async function receiveUpload(req: FastifyRequest, namespace: string, project: string, dataset: string) {
+    if (!req.isMultipart()) throw new LfError('unsupported_media_type', 'Upload with Content-Type multipart/form-data and a field named "file"');
+    const part = await req.file({ limits: { fileSize: ctx.settings.maxUploadBytes, files: 1 } });
+    if (!part || part.fieldname !== 'file') {
+      part?.file.resume();
+      throw unprocessable([{ loc: ['body', 'file'], msg: 'Field required', type: 'missing' }]);
+    }
+    return ctx.datasets.upload(namespace, project, dataset, { stream: part.file, filename: part.filename, mimeType: part.mimetype });
+  }
 
   r.post(
     `${base}/:dataset/actions`,
@@ -157,7 +179,7 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
         summary: "Remove a file and its chunks from the dataset (remove_from_disk also deletes the stored bytes)",
         params: Type.Object({ ...DatasetParams.properties, file_hash: Type.String() }),
         querystring: Type.Object({ remove_from_disk: Type.Boolean({ default: false }) }),
-        response: { 200: Type.Object({ file_hash: Type.String(), deleted_chunks: Type.Integer() }, open), ...errors(404, 422) },
+        response: { 200: Type.Object({ file_hash: Type.String(), deleted_chunks: Type.Integer() }, open), ...errors(404, 422, 503, 507) },
       },
     },
     async (req) => {

@@ -6,6 +6,10 @@ import type { AppContext } from '../../services/context.js';
 import type { MetadataFilter } from '../../adapters/stores/types.js';
 import { errors, FreeObject, ProjectParams } from '../schemas.js';
 import { STRATEGY_NAME_PATTERN } from '../../core/names.js';
+import { loadLimits } from '../../core/settings.js';
+
+/** A query past this many characters is not a query (LF_MAX_QUERY_CHARS, read at start). */
+const MAX_QUERY_CHARS = loadLimits().maxQueryChars;
 
 const open = { additionalProperties: true };
 /**
@@ -17,7 +21,7 @@ const nullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Unsafe<Sta
 const DatabaseParams = Type.Object({ ...ProjectParams.properties, database: Type.String({ description: 'Database name' }) });
 
 const QueryBody = Type.Object({
-  query: Type.String({ minLength: 1, pattern: '\\S', description: 'The search text' }),
+  query: Type.String({ minLength: 1, maxLength: MAX_QUERY_CHARS, pattern: '\\S', description: `The search text (at most ${MAX_QUERY_CHARS} characters)` }),
   database: nullable(Type.String({ description: 'Database name; default: rag.default_database, else the first database' })),
   data_processing_strategy: nullable(Type.String({ description: 'Accepted and ignored' })),
   retrieval_strategy: nullable(Type.String({ description: "A strategy name of the database (or a strategy type); unknown names use the database's default" })),

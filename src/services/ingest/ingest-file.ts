@@ -11,6 +11,7 @@ import type { StoredChunk } from '../../adapters/stores/types.js';
 import { embeddingStrategyOf, type RagResources } from '../rag/resources.js';
 import type { PreparedFile, PrepareInput } from './prepare.js';
 import { IN_WORKER_EMBEDDERS } from './placement.js';
+import { publicErrorMessage } from '../../core/error-text.js';
 
 export type IngestStage = 'parse' | 'chunk' | 'embed' | 'store';
 
@@ -122,7 +123,7 @@ export async function ingestFile(deps: FileIngestDeps, job: FileIngestJob): Prom
     ev.complete({ filename: meta.original_file_name, dataset: job.dataset });
   } catch (e) {
     detail.status = 'failed';
-    detail.error = e instanceof Error ? e.message : String(e);
+    detail.error = publicErrorMessage(e);
     ev.fail(e, { filename: meta.original_file_name, dataset: job.dataset });
     if (job.signal.aborted) throw e;
     deps.log.warn({ file: meta.original_file_name, err: detail.error }, 'file ingestion failed');

@@ -9,6 +9,7 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exitWhenParentDies } from '../../../core/parent-watch.js';
 import { annIndexConfig, type AnnIndexKind } from './ann.js';
 import { schemaDimension } from './arrow.js';
 import { loadLance } from './shared-table.js';
@@ -52,6 +53,7 @@ export async function runMaintenance(job: MaintenanceJob): Promise<MaintenanceRe
 
 async function main(): Promise<void> {
   let report: MaintenanceReport;
+  exitWhenParentDies();
   try {
     report = await runMaintenance(JSON.parse(process.argv[2] ?? '{}') as MaintenanceJob);
   } catch (err) {
