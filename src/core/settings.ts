@@ -136,10 +136,10 @@ export function loadSettings(overrides: SettingsOverrides = {}, env: NodeJS.Proc
   const s: Settings = {
     dataDir: resolve(dataDir),
     host: env.HOST || '127.0.0.1',
-    port: intFromEnv('PORT', 8000),
+    port: intFromEnv('PORT', 8000, env),
     logLevel: env.LF_LOG_LEVEL || 'info',
     configTemplate: env.LF_CONFIG_TEMPLATE || 'default',
-    maxUploadBytes: intFromEnv('LF_MAX_UPLOAD_BYTES', 512 * 1024 * 1024),
+    maxUploadBytes: intFromEnv('LF_MAX_UPLOAD_BYTES', 512 * 1024 * 1024, env),
     releasesUrl: env.LF_RELEASES_URL || 'https://api.github.com/repos/llama-farm/llamafarm/releases/latest',
     version: packageVersion(),
     apiKey: env.LF_API_KEY?.trim() || undefined,
