@@ -12,7 +12,8 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ClaimedTask, TaskRecordStore } from './task-records.js';
 import { progressWriter } from './progress-writer.js';
-import { TaskFailure, type TaskHandler, type TaskQueue, type TaskRecord, type TaskScope } from './types.js';
+import { announcedProgress, taskBus } from './task-bus.js';
+import { TaskFailure, type TaskHandler, type TaskQueue, type TaskRecord, type TaskScope, type TaskSelector } from './types.js';
 
 export interface LocalQueueOptions {
   /** Tasks this queue runs at once once started (default 1). */
@@ -85,7 +86,7 @@ export class LocalTaskQueue implements TaskQueue {
     return this.records.get(id);
   }
 
-  async cancelWhere(scope: Partial<TaskScope> & { namespace: string; project: string }, reason: string): Promise<number> {
+  async cancelWhere(scope: TaskSelector, reason: string): Promise<number> {
     const { queued, running } = await this.records.cancel(scope, reason);
     for (const id of running) this.running.get(id)?.controller.abort(new Error(reason));
     await Promise.all(running.map((id) => this.running.get(id)?.done));
@@ -201,7 +202,7 @@ export class LocalTaskQueue implements TaskQueue {
           scope: task.scope,
           signal: controller.signal,
           attempt: task.attempts,
-          progress: progress.report,
+          progress: announcedProgress(task.id, progress.report),
         });
         await progress.flush();
         if (controller.signal.aborted) throw controller.signal.reason;
@@ -211,6 +212,7 @@ export class LocalTaskQueue implements TaskQueue {
         await this.afterFailure(task, e, controller.signal);
       } finally {
         this.running.delete(task.id);
+        taskBus.emit('finished', task.id);
         setImmediate(() => this.pump());
       }
     })();
