@@ -6,6 +6,7 @@ import type { AppContext } from '../../services/context.js';
 import type { MetadataFilter } from '../../adapters/stores/types.js';
 import { errors, FreeObject, ProjectParams } from '../schemas.js';
 import { STRATEGY_NAME_PATTERN } from '../../core/names.js';
+import { ragDataRoutes } from './rag-data.js';
 
 const open = { additionalProperties: true };
 /**
@@ -90,6 +91,7 @@ const DatabaseFields = {
 export function ragRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const base = '/v1/projects/:namespace/:project/rag';
+  ragDataRoutes(app, ctx);
 
   r.post(
     `${base}/query`,
