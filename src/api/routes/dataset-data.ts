@@ -113,19 +113,30 @@ export function datasetDataRoutes(app: FastifyInstance, ctx: AppContext): void {
       if (!req.isMultipart()) throw new LfError('unsupported_media_type', 'Upload with Content-Type multipart/form-data and one field named "files" per file');
       await ctx.datasets.requireDataset(namespace, project, dataset);
       const files: { filename: string; hash: string | null; skipped: boolean; error: string | null; size?: number }[] = [];
-      for await (const part of req.parts({ limits: { fileSize: ctx.settings.maxUploadBytes, files: BULK_MAX_FILES } })) {
-        if (part.type !== 'file') continue;
-        if (part.fieldname !== 'files' && part.fieldname !== 'file') {
-          part.file.resume();
-          continue;
+      const added: string[] = [];
+      try {
+        // Over-size files are cut off (not thrown) so the upload store refuses that one file, not the request.
+        const options = { limits: { fileSize: ctx.settings.maxUploadBytes, files: BULK_MAX_FILES }, throwFileSizeLimit: false };
+        for await (const part of req.parts(options)) {
+          if (part.type !== 'file') continue;
+          if (part.fieldname !== 'files' && part.fieldname !== 'file') {
+            part.file.resume();
+            continue;
+          }
+          try {
+            const up = await ctx.datasets.upload(namespace, project, dataset, { stream: part.file, filename: part.filename, mimeType: part.mimetype });
+            if (!up.skipped) added.push(up.hash);
+            files.push({ filename: up.filename, hash: up.hash, skipped: up.skipped, error: null, size: up.size });
+          } catch (e) {
+            part.file.resume();
+            files.push({ filename: part.filename, hash: null, skipped: false, error: errorMessage(e) });
+          }
         }
-        try {
-          const up = await ctx.datasets.upload(namespace, project, dataset, { stream: part.file, filename: part.filename, mimeType: part.mimetype });
-          files.push({ filename: up.filename, hash: up.hash, skipped: up.skipped, error: null, size: up.size });
-        } catch (e) {
-          part.file.resume();
-          files.push({ filename: part.filename, hash: null, skipped: false, error: errorMessage(e) });
-        }
+      } catch (e) {
+        // The request as a whole is refused (e.g. over 100 files): what it added goes again.
+        const store = ctx.datasets.files(namespace, project, dataset);
+        for (const h of added) await store.remove(h).catch(() => undefined);
+        throw e;
       }
       if (files.length === 0) throw new LfError('validation', [{ loc: ['body', 'files'], msg: 'Field required', type: 'missing' }]);
       const good = files.filter((f) => f.hash !== null).map((f) => f.hash!);
