@@ -81,7 +81,7 @@ export class RagResources {
       );
     }
     if (d.dimension && embedder.dimension && d.dimension !== embedder.dimension && d.rows > 0) {
-      throw new LfError('bad_request', `Database '${db.name}' holds ${d.dimension}-dimensional vectors but the embedder produces ${embedder.dimension}. Re-index the database to change embedders.`);
+      throw new LfError('bad_request', `Database '${db.name}' holds ${d.dimension}-dimensional vectors but the embedder produces ${embedder.dimension}. Re-index it to change embedders (POST .../rag/databases/${db.name}/reindex, or \`lf rag reindex ${db.name}\`).`);
     }
     if (record && !d.embedder && store.setEmbedder && embedder.dimension) await store.setEmbedder(identity, embedder.dimension);
   }
