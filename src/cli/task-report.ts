@@ -57,5 +57,6 @@ export function printTaskOutcome(task: Task): void {
 
 /** The error that ends the command when a waited task failed. */
 export function taskFailure(task: Task): CliError | undefined {
+  if (task.state === 'REVOKED') return new CliError(`task ${task.task_id} was cancelled: ${task.error ?? 'no reason given'}`, EXIT.taskFailed);
   return task.state === 'FAILURE' ? new CliError(`task ${task.task_id} failed: ${task.error ?? 'no reason given'}`, EXIT.taskFailed) : undefined;
 }
