@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { migratePg, type PgMetadataDb } from '../../storage/postgres.js';
 import { LocalTaskQueue, type LocalQueueOptions } from './local-queue.js';
 import { INTERRUPTED_ERROR_SQL, jsonColumn, parseJsonColumn, scopeOfRow, taskRecordOfRow, type ClaimedTask, type NewTaskRecord, type OwnedState, type TaskRecordStore, type TaskRow } from './task-records.js';
-import type { TaskRecord, TaskScope, TaskSelector } from './types.js';
+import type { TaskRecord, TaskSelector } from './types.js';
 
 export const DEFAULT_TASK_LEASE_MS = 30_000;
 

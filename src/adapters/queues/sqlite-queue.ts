@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { migrate, type SqliteDb } from '../../storage/sqlite.js';
 import { LocalTaskQueue, PROCESS_OWNER_PREFIX, type LocalQueueOptions } from './local-queue.js';
 import { INTERRUPTED_ERROR_SQL, jsonColumn, parseJsonColumn, scopeOfRow, taskRecordOfRow, type ClaimedTask, type NewTaskRecord, type OwnedState, type TaskRecordStore, type TaskRow } from './task-records.js';
-import type { TaskRecord, TaskScope, TaskSelector } from './types.js';
+import type { TaskRecord, TaskSelector } from './types.js';
 
 
 /** The outcome of giving a task back: cancelled or interrupted too often → FAILURE, else PENDING again. */
