@@ -12,7 +12,7 @@ import { percentile, type Report } from './harness.js';
 import { tempDir } from '../test/helpers/tmp.js';
 import { sharedPath } from '../test/helpers/shared.js';
 import { loadSettings } from '../src/core/settings.js';
-import { createContext, type AppContext } from '../src/services/context.js';
+import { createContext } from '../src/services/context.js';
 import { buildApp } from '../src/api/app.js';
 import { createEmbedder } from '../src/adapters/embedders/registry.js';
 import type { VectorStore } from '../src/adapters/stores/types.js';
