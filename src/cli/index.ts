@@ -8,6 +8,7 @@ import { registerProjects } from './commands/projects.js';
 import { registerDatasets } from './commands/datasets.js';
 import { registerTasks } from './commands/tasks.js';
 import { registerRag } from './commands/rag.js';
+import { registerDataLoop } from './commands/data-loop.js';
 import { registerChat } from './commands/chat.js';
 import { registerModels } from './commands/models.js';
 import { registerExamples } from './commands/examples.js';
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerDatasets(program);
   registerTasks(program);
   registerRag(program);
+  registerDataLoop(program);
   registerChat(program);
   registerModels(program);
   registerExamples(program);

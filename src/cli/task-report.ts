@@ -67,6 +67,7 @@ export function printTaskOutcome(task: Task): void {
 
 /** The error that ends the command when a waited task failed. */
 export function taskFailure(task: Task): CliError | undefined {
+  if (task.state === 'REVOKED') return new CliError(`task ${task.task_id} was cancelled: ${task.error ?? 'no reason given'}`, EXIT.taskFailed);
   if (task.state !== 'FAILURE') return undefined;
   // A processing result was already printed file by file: the task's `error` would repeat it all on one line.
   const r = task.result;

@@ -2,6 +2,7 @@
 import type { LfClient } from './http.js';
 import { projectPath } from './http.js';
 import { createProgress } from './progress.js';
+import { followTaskEvents } from './task-events.js';
 
 export interface Task {
   task_id: string;
@@ -21,13 +22,15 @@ export interface TaskMeta {
   [key: string]: unknown;
 }
 
-export const isFinished = (t: Task) => t.state === 'SUCCESS' || t.state === 'FAILURE';
+export const isFinished = (t: Task) => t.state === 'SUCCESS' || t.state === 'FAILURE' || t.state === 'REVOKED';
 
 export interface WaitOptions {
   title?: string;
   intervalMs?: number;
   /** Show progress on stderr (default true). */
   progress?: boolean;
+  /** Follow the task's events stream (default); polling is the fallback when the server has none. */
+  events?: boolean;
 }
 
 export function getTask(client: LfClient, namespace: string, project: string, taskId: string): Promise<Task> {
@@ -42,12 +45,35 @@ export function progressLabel(meta: TaskMeta | null | undefined): string {
   return [meta.stage, active?.filename].filter(Boolean).join(' ');
 }
 
-/** Polls until the task is SUCCESS or FAILURE and returns its last state. */
+/**
+ * Waits until the task is finished (SUCCESS, FAILURE or REVOKED) and returns its last state: from its events
+ * stream, else (older server, broken stream) by polling.
+ */
 export async function waitForTask(client: LfClient, namespace: string, project: string, taskId: string, o: WaitOptions = {}): Promise<Task> {
   const interval = o.intervalMs ?? 250;
   const view = o.progress === false ? undefined : createProgress(o.title ?? 'processing', 'files', { plainOn: 'value' });
   let total: number | undefined;
   try {
+    if (o.events !== false) {
+      try {
+        const final = await followTaskEvents(client, namespace, project, taskId, (f) => {
+          const meta = f.event === 'progress' ? (f.data as TaskMeta) : undefined;
+          if (view && meta && typeof meta.total === 'number' && typeof meta.current === 'number') {
+            total = meta.total;
+            view.update(meta.current, meta.total, progressLabel(meta));
+          }
+        });
+        if (final) {
+          if (view && total !== undefined && final.state === 'SUCCESS') view.update(total, total);
+          return final as Task;
+        }
+      } catch (e) {
+        // Only a missing stream (an older server: 404/405) falls back; other errors are the answer.
+        const status = (e as { status?: number }).status;
+        if (status !== 404 && status !== 405) throw e;
+        await getTask(client, namespace, project, taskId);
+      }
+    }
     for (;;) {
       const task = await getTask(client, namespace, project, taskId);
       const meta = task.meta;

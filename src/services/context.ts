@@ -26,6 +26,7 @@ import { ExamplesService, defaultExamplesDir } from './examples/service.js';
 import { createPreparer } from './ingest/prepare-pool.js';
 import { modelPathResolver } from './models-cache/index.js';
 import { INGEST_DATASET, ingestDatasetHandler } from './ingest/ingest-dataset.js';
+import { REINDEX_DATABASE, reindexHandler } from './rag/reindex.js';
 import { ChatService } from './chat/service.js';
 import { McpClientPool } from './mcp-client/index.js';
 import { ApiKeysService } from './api-keys.js';
@@ -98,6 +99,7 @@ export async function createContext(settings: Settings, log?: Logger, o: Context
   const queue = await openTaskQueue({ ...queueSettings, concurrency: o.taskConcurrency ?? queueSettings.concurrency }, db, logger, metadata.postgres);
   closers.push(() => queue.close());
   queue.register(INGEST_DATASET, ingestDatasetHandler({ projects, layout, resources, events, prepare: (i) => preparer.prepare(i), log: logger }));
+  queue.register(REINDEX_DATABASE, reindexHandler({ projects, layout, resources, log: logger }));
   const tasks = new TasksService(queue);
   const datasets = new DatasetsService(projects, layout, queue, resources, settings.maxUploadBytes);
   const retrieval = new RetrievalService(projects, resources, { resolveModelPath });

@@ -14,6 +14,10 @@ import { badRequest, conflict, notFound, unprocessable, validNames } from '../co
 import { assertResourceName, safeBasename } from '../core/names.js';
 import { INGEST_DATASET } from './ingest/ingest-dataset.js';
 import { ChunkCounts } from './chunk-counts.js';
+import type { VectorStore } from '../adapters/stores/types.js';
+import { datasetFileViews, deleteDatasetChunks, deleteFileChunks, type DatasetFileView } from './datasets/files-view.js';
+import { FileStateStore } from './datasets/file-state.js';
+import { ChunkInspector } from './datasets/chunks.js';
 
 export interface DatasetView extends Record<string, unknown> {
   name: string;
@@ -32,6 +36,8 @@ export interface DatasetDetails {
 
 export class DatasetsService {
   private readonly chunkCounts: ChunkCounts;
+  /** Chunks and parsed text of stored files. */
+  readonly inspector: ChunkInspector;
 
   constructor(
     private readonly projects: ProjectsService,
@@ -41,13 +47,14 @@ export class DatasetsService {
     private readonly maxUploadBytes: number,
   ) {
     this.chunkCounts = new ChunkCounts(resources);
+    this.inspector = new ChunkInspector({ projects, layout, resources });
   }
 
   files(ns: string, project: string, dataset: string): DatasetFileStore {
     return new DatasetFileStore(this.layout.datasetDir(ns, project, dataset));
   }
 
-  private async requireDataset(ns: string, project: string, name: string): Promise<{ config: ProjectConfig; dataset: DatasetConfig }> {
+  async requireDataset(ns: string, project: string, name: string): Promise<{ config: ProjectConfig; dataset: DatasetConfig }> {
     const config = await this.projects.loadConfig(ns, project);
     const dataset = (config.datasets ?? []).find((d) => d.name === name);
     if (!dataset) throw notFound(`Dataset ${name} not found`);
@@ -170,13 +177,51 @@ export class DatasetsService {
       }
     }
     await removal.commit();
+    await new FileStateStore(this.layout.datasetDir(ns, project, dataset)).remove(hash);
     return { file_hash: hash, deleted_chunks: deleted, removed_from_disk: removeFromDisk };
   }
 
-  /** Queues processing of every file of the dataset. */
-  async process(ns: string, project: string, dataset: string): Promise<string> {
+  /** One dataset with each file's processing state. */
+  async detail(ns: string, project: string, name: string): Promise<DatasetView & { file_hashes: string[]; files: DatasetFileView[]; total_files: number; total_size_bytes: number }> {
+    const { dataset } = await this.requireDataset(ns, project, name);
+    const files = await datasetFileViews(this.layout.datasetDir(ns, project, name), this.queue);
+    return {
+      ...dataset,
+      files,
+      file_hashes: files.map((f) => f.hash),
+      total_files: files.length,
+      total_size_bytes: files.reduce((a, f) => a + f.size, 0),
+    } as DatasetView & { file_hashes: string[]; files: DatasetFileView[]; total_files: number; total_size_bytes: number };
+  }
+
+  /** The dataset's database store, or undefined when it has none configured or it cannot be opened. */
+  async storeOf(ns: string, project: string, name: string): Promise<VectorStore | undefined> {
+    const { config, dataset } = await this.requireDataset(ns, project, name);
+    const db = (config.rag?.databases ?? []).find((d) => d.name === dataset.database);
+    if (!db) return undefined;
+    return this.resources.store(ns, project, db).catch(() => undefined);
+  }
+
+  async deleteFileChunks(ns: string, project: string, dataset: string, hash: string): Promise<number> {
     await this.requireDataset(ns, project, dataset);
-    const files = await this.files(ns, project, dataset).list();
+    if (!(await this.files(ns, project, dataset).get(hash))) throw notFound(`File ${hash} not found`);
+    return deleteFileChunks(await this.storeOf(ns, project, dataset), this.layout.datasetDir(ns, project, dataset), dataset, hash);
+  }
+
+  async deleteDatasetChunks(ns: string, project: string, dataset: string): Promise<number> {
+    await this.requireDataset(ns, project, dataset);
+    return deleteDatasetChunks(await this.storeOf(ns, project, dataset), this.layout.datasetDir(ns, project, dataset), dataset);
+  }
+
+  /** Queues processing of every file of the dataset (or of `only` those files). */
+  async process(ns: string, project: string, dataset: string, only?: string[]): Promise<string> {
+    await this.requireDataset(ns, project, dataset);
+    let files = await this.files(ns, project, dataset).list();
+    if (only) {
+      const missing = only.filter((h) => !files.some((f) => f.hash === h));
+      if (missing.length) throw notFound(`File ${missing[0]} not found`);
+      files = files.filter((f) => only.includes(f.hash));
+    }
     const scope = { namespace: ns, project, dataset };
     if (files.length === 0) {
       return this.queue.recordFinished(INGEST_DATASET, scope, 'SUCCESS', {
@@ -190,6 +235,6 @@ export class DatasetsService {
         files: [],
       });
     }
-    return this.queue.enqueue(INGEST_DATASET, { dataset }, scope);
+    return this.queue.enqueue(INGEST_DATASET, only ? { dataset, file_hashes: files.map((f) => f.hash) } : { dataset }, scope);
   }
 }

@@ -19,7 +19,7 @@ export async function waitForTask(app: FastifyInstance, ns: string, p: string, i
   for (;;) {
     const res = await app.inject(`/v1/projects/${ns}/${p}/tasks/${id}`);
     const t = JSON.parse(res.body);
-    if (t.state === 'SUCCESS' || t.state === 'FAILURE') return t;
+    if (t.state === 'SUCCESS' || t.state === 'FAILURE' || t.state === 'REVOKED') return t;
     if (Date.now() - t0 > ms) throw new Error(`task ${id} still ${t.state} after ${ms} ms: ${res.body.slice(0, 500)}`);
     await new Promise((r) => setTimeout(r, 25));
   }

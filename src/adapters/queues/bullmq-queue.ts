@@ -12,7 +12,8 @@ import { Redis } from 'ioredis';
 import { FinishedRecords, inScope, recordOfJob, type TaskJob, type TaskJobData } from './bullmq-records.js';
 import { progressWriter } from './progress-writer.js';
 import { publicErrorMessage } from '../../core/error-text.js';
-import { TaskFailure, type QueueService, type TaskHandler, type TaskQueue, type TaskRecord, type TaskScope } from './types.js';
+import { announcedProgress, taskBus } from './task-bus.js';
+import { TaskFailure, type QueueService, type TaskHandler, type TaskQueue, type TaskRecord, type TaskScope, type TaskSelector } from './types.js';
 
 export interface BullMqQueueOptions {
   /** `redis://[user:password@]host:port/db` */
@@ -139,10 +140,10 @@ export class BullMqTaskQueue implements TaskQueue {
     return job ? recordOfJob(job, state) : undefined;
   }
 
-  async cancelWhere(scope: Partial<TaskScope> & { namespace: string; project: string }, reason: string): Promise<number> {
+  async cancelWhere(scope: TaskSelector, reason: string): Promise<number> {
     await this.reachable();
     const jobs = ((await this.queue.getJobs(['active', ...QUEUED_STATES])) as (TaskJob | undefined)[]).filter(
-      (j): j is TaskJob => Boolean(j?.id) && inScope(j!.data?.scope, scope),
+      (j): j is TaskJob => Boolean(j?.id) && (scope.id === undefined || j!.id === scope.id) && inScope(j!.data?.scope, scope),
     );
     if (jobs.length === 0) return 0;
     const now = Date.now();
@@ -262,7 +263,7 @@ export class BullMqTaskQueue implements TaskQueue {
         scope: job.data.scope,
         signal: controller.signal,
         attempt: job.attemptsStarted,
-        progress: progress.report,
+        progress: announcedProgress(id, progress.report),
       });
       await progress.flush();
       if (controller.signal.aborted) throw controller.signal.reason;
@@ -272,6 +273,8 @@ export class BullMqTaskQueue implements TaskQueue {
       throw await this.failureOf(job, token, e, controller.signal, progress.last());
     } finally {
       this.running.delete(id);
+      // The job's final state is written by BullMQ after this returns; listeners re-read until they see it.
+      taskBus.emit('finished', id);
     }
   }
 

@@ -13,7 +13,8 @@ import type { Logger } from 'pino';
 import type { ClaimedTask, TaskRecordStore } from './task-records.js';
 import { progressWriter } from './progress-writer.js';
 import { publicErrorMessage } from '../../core/error-text.js';
-import { TaskFailure, type TaskHandler, type TaskQueue, type TaskRecord, type TaskScope } from './types.js';
+import { announcedProgress, taskBus } from './task-bus.js';
+import { TaskFailure, type TaskHandler, type TaskQueue, type TaskRecord, type TaskScope, type TaskSelector } from './types.js';
 
 export interface LocalQueueOptions {
   /** Tasks this queue runs at once once started (default 1). */
@@ -137,7 +138,7 @@ export class LocalTaskQueue implements TaskQueue {
     }
   }
 
-  async cancelWhere(scope: Partial<TaskScope> & { namespace: string; project: string }, reason: string): Promise<number> {
+  async cancelWhere(scope: TaskSelector, reason: string): Promise<number> {
     const { queued, running } = await this.records.cancel(scope, reason);
     for (const id of running) this.running.get(id)?.controller.abort(new Error(reason));
     await Promise.all(running.map((id) => this.running.get(id)?.done));
@@ -255,7 +256,7 @@ export class LocalTaskQueue implements TaskQueue {
           scope: task.scope,
           signal: controller.signal,
           attempt: task.attempts,
-          progress: progress.report,
+          progress: announcedProgress(task.id, progress.report),
         });
         await progress.flush();
         if (controller.signal.aborted) throw controller.signal.reason;
@@ -265,6 +266,7 @@ export class LocalTaskQueue implements TaskQueue {
         await this.afterFailure(task, e, controller.signal);
       } finally {
         this.running.delete(task.id);
+        taskBus.emit('finished', task.id);
         setImmediate(() => this.pump());
       }
     })();

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { migratePg, type PgMetadataDb } from '../../storage/postgres.js';
 import { LocalTaskQueue, type LocalQueueOptions } from './local-queue.js';
 import { INTERRUPTED_ERROR_SQL, jsonColumn, parseJsonColumn, scopeOfRow, taskRecordOfRow, type ClaimedTask, type NewTaskRecord, type OwnedState, type TaskRecordStore, type TaskRow } from './task-records.js';
-import type { TaskRecord, TaskScope } from './types.js';
+import type { TaskRecord, TaskSelector } from './types.js';
 
 export const DEFAULT_TASK_LEASE_MS = 30_000;
 
@@ -130,12 +130,16 @@ export class PgTaskRecords implements TaskRecordStore {
     return { requeued: rows.filter((r) => r.state === 'PENDING').map((r) => r.id), failed: rows.filter((r) => r.state === 'FAILURE').map((r) => r.id) };
   }
 
-  async cancel(scope: Partial<TaskScope> & { namespace: string; project: string }, reason: string): Promise<{ queued: number; running: string[] }> {
+  async cancel(scope: TaskSelector, reason: string): Promise<{ queued: number; running: string[] }> {
     const args: unknown[] = [scope.namespace, scope.project, reason];
     let where = 'namespace = $1 AND project = $2';
     if (scope.dataset !== undefined) {
       args.push(scope.dataset);
       where += ' AND dataset = $4';
+    }
+    if (scope.id !== undefined) {
+      args.push(scope.id);
+      where += ` AND id = $${args.length}`;
     }
     // Queued first: a task claimed meanwhile is STARTED by the time the second statement runs.
     const queued = await this.query(

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { migrate, type SqliteDb } from '../../storage/sqlite.js';
 import { LocalTaskQueue, PROCESS_OWNER_PREFIX, type LocalQueueOptions } from './local-queue.js';
 import { INTERRUPTED_ERROR_SQL, jsonColumn, parseJsonColumn, scopeOfRow, taskRecordOfRow, type ClaimedTask, type NewTaskRecord, type OwnedState, type TaskRecordStore, type TaskRow } from './task-records.js';
-import type { TaskRecord, TaskScope } from './types.js';
+import type { TaskRecord, TaskSelector } from './types.js';
 
 
 /** The outcome of giving a task back: cancelled or interrupted too often → FAILURE, else PENDING again. */
@@ -100,9 +100,17 @@ export class SqliteTaskRecords implements TaskRecordStore {
     return { requeued: rows.filter((r) => r.state === 'PENDING').map((r) => r.id), failed: rows.filter((r) => r.state === 'FAILURE').map((r) => r.id) };
   }
 
-  async cancel(scope: Partial<TaskScope> & { namespace: string; project: string }, reason: string): Promise<{ queued: number; running: string[] }> {
-    const where = scope.dataset !== undefined ? 'namespace = @namespace AND project = @project AND dataset = @dataset' : 'namespace = @namespace AND project = @project';
-    const args = { namespace: scope.namespace, project: scope.project, ...(scope.dataset !== undefined ? { dataset: scope.dataset } : {}), reason, now: Date.now() };
+  async cancel(scope: TaskSelector, reason: string): Promise<{ queued: number; running: string[] }> {
+    let where = scope.dataset !== undefined ? 'namespace = @namespace AND project = @project AND dataset = @dataset' : 'namespace = @namespace AND project = @project';
+    if (scope.id !== undefined) where += ' AND id = @id';
+    const args = {
+      namespace: scope.namespace,
+      project: scope.project,
+      ...(scope.dataset !== undefined ? { dataset: scope.dataset } : {}),
+      ...(scope.id !== undefined ? { id: scope.id } : {}),
+      reason,
+      now: Date.now(),
+    };
     return this.db.transaction(() => {
       const queued = this.db
         .prepare(`UPDATE tasks SET state = 'FAILURE', cancelled = 1, error = @reason, finished_at = @now WHERE ${where} AND state IN ('PENDING', 'RETRY')`)

@@ -7,7 +7,7 @@
  * Ownership: a claimed task carries its runner's `owner` id. Only the owner writes progress and the outcome, so a
  * task recovered from a presumed-dead owner is never finished twice.
  */
-import type { TaskRecord, TaskScope, TaskState } from './types.js';
+import type { TaskRecord, TaskScope, TaskSelector, TaskState } from './types.js';
 
 export interface ClaimedTask {
   id: string;
@@ -56,7 +56,7 @@ export interface TaskRecordStore {
   /** Gives back the tasks of dead owners like `release`; returns their ids. */
   recover(owner: string, maxAttempts: number): Promise<{ requeued: string[]; failed: string[] }>;
   /** Fails queued tasks in scope and flags running ones (any owner) as cancelled. */
-  cancel(scope: Partial<TaskScope> & { namespace: string; project: string }, reason: string): Promise<{ queued: number; running: string[] }>;
+  cancel(scope: TaskSelector, reason: string): Promise<{ queued: number; running: string[] }>;
   /** Which of `ids` are still STARTED. */
   stillRunning(ids: string[]): Promise<string[]>;
   counts(): Promise<{ pending: number; running: number }>;

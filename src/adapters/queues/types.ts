@@ -11,6 +11,9 @@ export interface TaskScope {
   dataset?: string;
 }
 
+/** Which tasks an operation applies to: a project's, optionally one dataset's, optionally one task (`id`). */
+export type TaskSelector = Partial<TaskScope> & { namespace: string; project: string; id?: string };
+
 export interface TaskRecord extends TaskScope {
   id: string;
   kind: string;
@@ -63,7 +66,7 @@ export interface TaskQueue {
   recordFinished(kind: string, scope: TaskScope, state: 'SUCCESS' | 'FAILURE', result: Record<string, unknown>, error?: string): Promise<string>;
   get(id: string): Promise<TaskRecord | undefined>;
   /** Cancels queued and running tasks in scope and waits until running ones have stopped. */
-  cancelWhere(scope: Partial<TaskScope> & { namespace: string; project: string }, reason: string): Promise<number>;
+  cancelWhere(scope: TaskSelector, reason: string): Promise<number>;
   /** Starts processing (recovering tasks interrupted by a restart). */
   start(): Promise<void>;
   /** Stops taking work; running tasks are aborted and left to be re-run on the next start. */

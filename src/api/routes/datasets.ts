@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../services/context.js';
 import { LfError, notFound, unprocessable } from '../../core/errors.js';
 import { errors, ProjectParams, ResourceName } from '../schemas.js';
+import { datasetDataRoutes, taskUri } from './dataset-data.js';
 
 const open = { additionalProperties: true };
 const DatasetParams = Type.Object({ ...ProjectParams.properties, dataset: ResourceName('Dataset name') });
@@ -33,6 +34,7 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['datasets', 'mcp'];
   const base = '/v1/projects/:namespace/:project/datasets';
+  datasetDataRoutes(app, ctx);
 
   r.get(
     base,
@@ -101,9 +103,10 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
       schema: {
         operationId: 'dataset_data_upload',
         tags,
-        summary: 'Upload a file (multipart field `file`); stored, not processed',
+        summary: 'Upload a file (multipart field `file`); stored, and processed when auto_process=true (answers task_id)',
         consumes: ['multipart/form-data'],
         params: DatasetParams,
+        querystring: Type.Object({ auto_process: Type.Boolean({ default: false }) }),
         response: {
           200: Type.Object(
             {
@@ -112,6 +115,8 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
               processed: Type.Boolean(),
               skipped: Type.Boolean({ description: 'The same bytes were already in the dataset' }),
               size: Type.Integer(),
+              task_id: Type.Optional(Type.String()),
+              task_uri: Type.Optional(Type.String()),
               duplicate_of: Type.Optional(Type.String({ description: 'When skipped: the name of the file already holding these bytes, if it differs' })),
             },
             open,
@@ -129,8 +134,9 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (req, reply) => {
       const { namespace, project, dataset } = req.params;
+      let up: Awaited<ReturnType<typeof receiveUpload>>;
       try {
-        return await receiveUpload(req, namespace, project, dataset);
+        up = await receiveUpload(req, namespace, project, dataset);
       } catch (e) {
         // The body may be left half read (a full disk fails the write mid-stream): read the rest away so the
         // client gets the answer instead of stalling on a full socket, and do not keep the connection.
@@ -138,6 +144,9 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
         void reply.header('connection', 'close');
         throw e;
       }
+      if (!req.query.auto_process) return up;
+      const taskId = await ctx.datasets.process(namespace, project, dataset, [up.hash]);
+      return { ...up, task_id: taskId, task_uri: taskUri(req, namespace, project, taskId) };
     },
   );
 
@@ -157,16 +166,41 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
       schema: {
         operationId: 'dataset_actions',
         tags,
-        summary: 'Start processing the dataset (action_type "process", alias "ingest"); poll the returned task',
+        summary:
+          'process (alias ingest): process every file; reprocess: one file (file_hash); delete_file_chunks (file_hash) / delete_dataset_chunks: remove chunks, keep the files',
         params: DatasetParams,
-        body: Type.Object({ action_type: Type.Union([Type.Literal('process'), Type.Literal('ingest')]) }),
-        response: { 200: Type.Object({ message: Type.String(), task_uri: Type.String(), task_id: Type.String() }), ...errors(404, 422) },
+        body: Type.Object({
+          action_type: Type.Union([Type.Literal('process'), Type.Literal('ingest'), Type.Literal('reprocess'), Type.Literal('delete_file_chunks'), Type.Literal('delete_dataset_chunks')]),
+          file_hash: Type.Optional(Type.String({ description: 'For reprocess and delete_file_chunks' })),
+        }),
+        response: {
+          200: Type.Object(
+            { message: Type.String(), task_uri: Type.Optional(Type.String()), task_id: Type.Optional(Type.String()), file_hash: Type.Optional(Type.String()), deleted_chunks: Type.Optional(Type.Integer()) },
+            open,
+          ),
+          ...errors(404, 422),
+        },
       },
     },
     async (req) => {
       const { namespace, project, dataset } = req.params;
-      const taskId = await ctx.datasets.process(namespace, project, dataset);
-      return { message: 'Accepted', task_uri: `${baseUrl(req)}/v1/projects/${namespace}/${project}/tasks/${taskId}`, task_id: taskId };
+      const { action_type, file_hash } = req.body;
+      const needHash = () => {
+        if (!file_hash) throw unprocessable([{ loc: ['body', 'file_hash'], msg: `Field required for action_type ${action_type}`, type: 'missing' }]);
+        if (!/^[0-9a-f]{64}$/.test(file_hash)) throw notFound(`File ${file_hash} not found`);
+        return file_hash;
+      };
+      if (action_type === 'delete_file_chunks') {
+        const hash = needHash();
+        const deleted = await ctx.datasets.deleteFileChunks(namespace, project, dataset, hash);
+        return { message: `Deleted ${deleted} chunk(s) of file ${hash}`, file_hash: hash, deleted_chunks: deleted };
+      }
+      if (action_type === 'delete_dataset_chunks') {
+        const deleted = await ctx.datasets.deleteDatasetChunks(namespace, project, dataset);
+        return { message: `Deleted ${deleted} chunk(s) of dataset ${dataset}`, deleted_chunks: deleted };
+      }
+      const taskId = await ctx.datasets.process(namespace, project, dataset, action_type === 'reprocess' ? [needHash()] : undefined);
+      return { message: 'Accepted', task_uri: taskUri(req, namespace, project, taskId), task_id: taskId };
     },
   );
 

@@ -10,6 +10,7 @@ import { loadLimits } from '../../core/settings.js';
 
 /** A query past this many characters is not a query (LF_MAX_QUERY_CHARS, read at start). */
 const MAX_QUERY_CHARS = loadLimits().maxQueryChars;
+import { ragDataRoutes } from './rag-data.js';
 
 const open = { additionalProperties: true };
 /**
@@ -94,6 +95,7 @@ const DatabaseFields = {
 export function ragRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const base = '/v1/projects/:namespace/:project/rag';
+  ragDataRoutes(app, ctx);
 
   r.post(
     `${base}/query`,

@@ -90,14 +90,27 @@ export function registerDatasets(program: Command): void {
   datasets
     .command('upload <dataset> <paths...>')
     .description('upload files, folders (recursively) or glob patterns such as "docs/**/*.pdf" (quote globs)')
-    .action(async (dataset: string, paths: string[], _o, cmd: Command) => {
+    .option('--process', 'then process the dataset (waits with a progress bar unless --no-wait)')
+    .option('--no-wait', 'with --process: print the task id and return at once')
+    .action(async (dataset: string, paths: string[], o: { process?: boolean; wait: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const project = ctx.project();
       const files = await expandInputs(paths);
       const report = await uploadAll(ctx.client, ctx.namespace, project, dataset, files);
-      if (ctx.json) printJson(report);
-      else printUploadReport(report);
+      if (ctx.json && !o.process) printJson(report);
+      else if (!ctx.json) printUploadReport(report);
       if (report.failed.length) throw new CliError(`${report.failed.length} of ${files.length} files were refused`, EXIT.serverError);
+      if (!o.process) return;
+      const started = await ctx.client.post<{ task_id: string }>(projectPath(ctx.namespace, project, 'datasets', dataset, 'actions'), { action_type: 'process' });
+      if (!o.wait) {
+        if (ctx.json) return printJson({ upload: report, task_id: started.task_id });
+        return println(`Processing started: task ${started.task_id}`);
+      }
+      const task = await waitForTask(ctx.client, ctx.namespace, project, started.task_id, { title: `processing ${dataset}` });
+      if (ctx.json) printJson({ upload: report, task });
+      else printTaskOutcome(task);
+      const failure = taskFailure(task);
+      if (failure) throw failure;
     });
 
   datasets

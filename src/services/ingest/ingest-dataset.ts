@@ -9,6 +9,7 @@ import { DatasetFileStore } from '../../storage/dataset-files.js';
 import { TaskFailure, type TaskHandler } from '../../adapters/queues/types.js';
 import { summarizeErrors } from '../../core/error-groups.js';
 import { ingestFile, type FileDetail, type FileIngestDeps, type IngestStage } from './ingest-file.js';
+import { fileProgressEntry, fileStatusAfter, fileStatusOfStage, recordFileState } from '../tasks/file-progress.js';
 
 export const INGEST_DATASET = 'ingest_dataset';
 
@@ -38,7 +39,7 @@ export function summarize(details: FileDetail[]): IngestResult {
 }
 
 export function ingestDatasetHandler(deps: FileIngestDeps & { projects: ProjectsService; layout: DataLayout }): TaskHandler {
-  return async ({ payload, scope, signal, progress }) => {
+  return async ({ id, payload, scope, signal, progress }) => {
     const { namespace, project } = scope;
     const dataset = String(payload.dataset ?? scope.dataset);
     const config = await deps.projects.loadConfig(namespace, project);
@@ -52,7 +53,8 @@ export function ingestDatasetHandler(deps: FileIngestDeps & { projects: Projects
     const files = new DatasetFileStore(deps.layout.datasetDir(namespace, project, dataset));
     const wanted = Array.isArray(payload.file_hashes) ? new Set(payload.file_hashes as string[]) : undefined;
     const metas = (await files.list()).filter((m) => !wanted || wanted.has(m.hash));
-    const statuses = metas.map((m) => ({ file_hash: m.hash, filename: m.original_file_name, state: 'pending' as string, stage: null as IngestStage | null }));
+    const statuses = metas.map((m) => fileProgressEntry(m.hash, m.original_file_name));
+    const fileStates = deps.layout.datasetDir(namespace, project, dataset);
     const details: FileDetail[] = [];
     const report = (i: number, stage: IngestStage | 'done', message: string, force = false) =>
       progress(
@@ -72,6 +74,8 @@ export function ingestDatasetHandler(deps: FileIngestDeps & { projects: Projects
     for (let i = 0; i < metas.length; i++) {
       const meta = metas[i];
       statuses[i].state = 'processing';
+      statuses[i].status = 'parsing';
+      await recordFileState(fileStates, meta.hash, id, undefined);
       // Per-file reports are throttled by the queue (the first and the last are written at once): forcing each one
       // would write the whole `files` list twice per file, quadratic in a dataset of thousands of small files.
       report(i, 'parse', `Processing ${meta.original_file_name} (${i + 1}/${metas.length})`, i === 0);
@@ -85,14 +89,18 @@ export function ingestDatasetHandler(deps: FileIngestDeps & { projects: Projects
         meta,
         rawPath: files.rawPath(meta.hash),
         signal,
-        onStage: (stage) => {
+        onStage: (stage, info) => {
           statuses[i].stage = stage;
+          statuses[i].status = fileStatusOfStage(stage);
+          if (typeof info?.chunks === 'number') statuses[i].chunks = info.chunks;
           report(i, stage, `${stage} ${meta.original_file_name} (${i + 1}/${metas.length})`);
         },
       });
       details.push(detail);
       statuses[i].state = detail.status === 'failed' ? 'failure' : 'success';
       statuses[i].stage = null;
+      Object.assign(statuses[i], fileStatusAfter(detail));
+      await recordFileState(fileStates, meta.hash, id, detail);
       report(i + 1, 'done', `Processed ${i + 1}/${metas.length} files`, i === metas.length - 1);
     }
     const result = summarize(details);

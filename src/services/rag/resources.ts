@@ -11,6 +11,7 @@ import type { Embedder } from '../../adapters/embedders/types.js';
 import { createStore } from '../../adapters/stores/registry.js';
 import { createEmbedder } from '../../adapters/embedders/registry.js';
 import { LfError } from '../../core/errors.js';
+import { finishInterruptedSwitch } from './reindex-switch.js';
 
 /** The database's embedding strategy: `default_embedding_strategy` when it names one, else the first. */
 export function embeddingStrategyOf(db: DatabaseConfig): EmbeddingStrategyConfig | undefined {
@@ -45,7 +46,9 @@ export class RagResources {
     const key = this.key(ns, project, db.name);
     let s = this.stores.get(key);
     if (!s) {
-      s = createStore(db.type, { dir: this.layout.storeDir(ns, project, db.name), database: db.name, config: db.config ?? {} });
+      const dir = this.layout.storeDir(ns, project, db.name);
+      // A re-index switch cut short by a crash is completed before the store opens (rag/reindex.ts).
+      s = finishInterruptedSwitch(dir).then(() => createStore(db.type, { dir, database: db.name, config: db.config ?? {} }));
       this.stores.set(key, s);
       s.catch(() => this.stores.delete(key));
     }
@@ -74,11 +77,11 @@ export class RagResources {
       throw new LfError(
         'bad_request',
         `Database '${db.name}' was built with embedder ${d.embedder} (dimension ${d.dimension}) but is configured with ${identity}. ` +
-          `Re-index: delete the database's data (DELETE .../rag/databases/${db.name}?delete_collection=true, then re-create it) and process its datasets again, or switch the embedding strategy back.`,
+          `Re-index it (POST .../rag/databases/${db.name}/reindex, or \`lf rag reindex ${db.name}\`), or switch the embedding strategy back.`,
       );
     }
     if (d.dimension && embedder.dimension && d.dimension !== embedder.dimension && d.rows > 0) {
-      throw new LfError('bad_request', `Database '${db.name}' holds ${d.dimension}-dimensional vectors but the embedder produces ${embedder.dimension}. Re-index the database to change embedders.`);
+      throw new LfError('bad_request', `Database '${db.name}' holds ${d.dimension}-dimensional vectors but the embedder produces ${embedder.dimension}. Re-index it to change embedders (POST .../rag/databases/${db.name}/reindex, or \`lf rag reindex ${db.name}\`).`);
     }
     if (record && !d.embedder && store.setEmbedder && embedder.dimension) await store.setEmbedder(identity, embedder.dimension);
   }
