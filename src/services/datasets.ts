@@ -12,6 +12,7 @@ import { DatasetFileStore, type FileMeta } from '../storage/dataset-files.js';
 import { badRequest, conflict, notFound } from '../core/errors.js';
 import { assertResourceName } from '../core/names.js';
 import { INGEST_DATASET } from './ingest/ingest-dataset.js';
+import { otherHolders, removeDatasetRows, removeFileRows } from './ingest/ownership.js';
 
 export interface DatasetView extends Record<string, unknown> {
   name: string;
@@ -103,7 +104,8 @@ export class DatasetsService {
     if (db) {
       try {
         const store = await this.resources.store(ns, project, db);
-        await store.deleteWhere({ dataset: name });
+        const holders = await otherHolders(this.layout, ns, project, config, db.name, name, before.files);
+        await removeDatasetRows(store, name, [...holders].filter(([, others]) => others.length > 0).map(([hash]) => hash));
       } catch {
         /* a store that was never written or is unavailable has nothing of this dataset */
       }
@@ -121,7 +123,10 @@ export class DatasetsService {
     return { filename: meta.original_file_name, hash: meta.hash, processed: false, skipped, size: meta.size };
   }
 
-  /** Removes the file's chunks (before answering) and the file from the dataset; its bytes too when asked. */
+  /**
+   * Removes the file's chunks of this dataset (before answering) and the file from the dataset; its bytes too when
+   * asked. Another dataset on the same database that holds the same file keeps its chunks (decision 0120).
+   */
   async removeFile(ns: string, project: string, dataset: string, hash: string, removeFromDisk: boolean): Promise<{ file_hash: string; deleted_chunks: number; removed_from_disk: boolean }> {
     const { config, dataset: ds } = await this.requireDataset(ns, project, dataset);
     const files = this.files(ns, project, dataset);
@@ -130,7 +135,8 @@ export class DatasetsService {
     const db = (config.rag?.databases ?? []).find((d) => d.name === ds.database);
     if (db) {
       try {
-        deleted = await (await this.resources.store(ns, project, db)).deleteWhere({ file_hash: hash, dataset });
+        const holders = await otherHolders(this.layout, ns, project, config, db.name, dataset, [hash]);
+        deleted = await removeFileRows(await this.resources.store(ns, project, db), hash, dataset, (holders.get(hash) ?? []).length > 0);
       } catch {
         /* nothing stored */
       }
