@@ -126,6 +126,29 @@ describe('Ingestion: ownership, re-processing, content words, failed files', () 
     assert.ok(moby2.chunks > moby.skipped_count, 'smaller chunks, more of them');
   });
 
+  test('#14.1 a store written before ownership keeps working: shared old rows survive a removal, and are replaced once', async () => {
+    await createDataset('old_a');
+    await createDataset('old_b');
+    const text = 'Old rows: the quartermaster counted barrels of whale oil in the hold of the ship.';
+    const hash = await upload('old_a', 'old.txt', text);
+    await upload('old_b', 'old.txt', text);
+    // Rows as the previous version stored them: ids without a dataset, one copy tagged with the last dataset.
+    const [vector] = await t.ctx.resources.embedder((await t.ctx.projects.loadConfig('org', 'ing')).rag!.databases![0]).embed([text]);
+    await store.upsert([{ id: `${hash.slice(0, 16)}_0000`, text, vector, metadata: { file_hash: hash, dataset: 'old_b', chunk_index: 0, total_chunks: 1, source: 'old.txt' } }]);
+    // Removing the file from old_b must not take old_a's only copy.
+    const del = await t.app.inject({ method: 'DELETE', url: `${P}/datasets/old_b/data/${hash}` });
+    assert.equal(del.statusCode, 200, del.body);
+    assert.equal(await store.count({ file_hash: hash }), 1, 'the shared old row is kept while old_a holds the file');
+    // Processing old_a stores its own rows and, with no other holder left, removes the old one.
+    const task = await processDataset('old_a');
+    const d = task.result.details[0];
+    assert.equal(d.status, 'success', JSON.stringify(d));
+    assert.equal(d.reprocessed_because, undefined, 'old_a had no rows of its own');
+    assert.equal(await store.count({ file_hash: hash }), 1);
+    assert.equal(await store.count({ file_hash: hash, dataset: 'old_a' }), 1);
+    assert.equal(await store.count({ file_hash: hash, parse_signature: null }), 0);
+  });
+
   test('#14.2 chunks with no content words (page numbers, separators) are dropped before embedding, with a warning', async () => {
     await createDataset('pages', 'small_paragraphs');
     // Paragraphs of 198 characters fill a 200-character chunk, so the page furniture between them is a chunk alone.
