@@ -18,6 +18,7 @@ import type { VectorStore } from '../adapters/stores/types.js';
 import { datasetFileViews, deleteDatasetChunks, deleteFileChunks, type DatasetFileView } from './datasets/files-view.js';
 import { FileStateStore } from './datasets/file-state.js';
 import { ChunkInspector } from './datasets/chunks.js';
+import { otherHolders, removeDatasetRows, removeFileRows } from './ingest/ownership.js';
 
 export interface DatasetView extends Record<string, unknown> {
   name: string;
@@ -121,7 +122,8 @@ export class DatasetsService {
     if (db) {
       try {
         const store = await this.resources.store(ns, project, db);
-        await store.deleteWhere({ dataset: name });
+        const holders = await otherHolders(this.layout, ns, project, config, db.name, name, before.files);
+        await removeDatasetRows(store, name, [...holders].filter(([, others]) => others.length > 0).map(([hash]) => hash));
       } catch {
         /* a store that was never written or is unavailable has nothing of this dataset */
       }
@@ -155,7 +157,10 @@ export class DatasetsService {
     return { filename: sent, hash: meta.hash, processed: false, skipped, size: meta.size, ...duplicateOf };
   }
 
-  /** Removes the file's chunks (before answering) and the file from the dataset; its bytes too when asked. */
+  /**
+   * Removes the file's chunks of this dataset (before answering) and the file from the dataset; its bytes too when
+   * asked. Another dataset on the same database that holds the same file keeps its chunks (decision 0120).
+   */
   async removeFile(ns: string, project: string, dataset: string, hash: string, removeFromDisk: boolean): Promise<{ file_hash: string; deleted_chunks: number; removed_from_disk: boolean }> {
     const { config, dataset: ds } = await this.requireDataset(ns, project, dataset);
     const files = this.files(ns, project, dataset);
@@ -167,7 +172,8 @@ export class DatasetsService {
     const db = (config.rag?.databases ?? []).find((d) => d.name === ds.database);
     if (db) {
       try {
-        deleted = await (await this.resources.store(ns, project, db)).deleteWhere({ file_hash: hash, dataset });
+        const holders = await otherHolders(this.layout, ns, project, config, db.name, dataset, [hash]);
+        deleted = await removeFileRows(await this.resources.store(ns, project, db), hash, dataset, (holders.get(hash) ?? []).length > 0);
       } catch (e) {
         // A store that was never written has nothing of this file; a storage failure must not half-delete it.
         if (storageCause(e)) {

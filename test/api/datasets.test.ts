@@ -117,8 +117,11 @@ describe('Datasets API and ingestion', () => {
 
     const events = json(await t.app.inject(`${P}/event_logs?type=rag_processing&limit=100`));
     assert.equal(events.total, 4);
-    const detail = json(await t.app.inject(`${P}/event_logs/${events.events[0].event_id}`));
-    assert.deepEqual(detail.events.map((e: any) => e.event_name), ['file_ingestion_start', 'file_parsed', 'chunks_created', 'embeddings_generated', 'chunks_stored', 'processing_complete']);
+    // Newest first: the re-processing events (stored files are skipped before parsing), then the first run's.
+    const first = json(await t.app.inject(`${P}/event_logs/${events.events[events.events.length - 1].event_id}`));
+    assert.deepEqual(first.events.map((e: any) => e.event_name), ['file_ingestion_start', 'file_parsed', 'chunks_created', 'embeddings_generated', 'chunks_stored', 'processing_complete']);
+    const skipped = json(await t.app.inject(`${P}/event_logs/${events.events[0].event_id}`));
+    assert.deepEqual(skipped.events.map((e: any) => e.event_name), ['file_ingestion_start', 'processing_complete']);
   });
 
   test('actions: unknown action 422, unknown dataset 404; an empty dataset finishes at once', async () => {

@@ -105,7 +105,7 @@ describe('RAG query API', { skip: SKIP }, () => {
     assert.equal(body.total_results, 5);
     assert.equal(typeof body.processing_time_ms, 'number');
     for (const [i, r] of body.results.entries()) {
-      assert.match(r.chunk_id, /^[0-9a-f]{16}_\d{4}$/);
+      assert.match(r.chunk_id, /^[0-9a-f]{16}_[0-9a-f]{8}_\d{4}$/, '<file hash 16>_<dataset tag>_<NNNN> (decision 0120)');
       assert.equal(r.document_id, r.metadata.file_hash);
       assert.ok(r.chunk_id.startsWith(r.document_id.slice(0, 16)));
       assert.equal(typeof r.content, 'string');

@@ -13,6 +13,7 @@ import { after, describe, test } from 'node:test';
 import { StoreError, type VectorStore } from '../../src/adapters/stores/types.js';
 import { assertBestFirst, chunk, DIM, range, rejectsWith, unitVector } from './stores-fixtures.js';
 import { metadataFilterTests } from './stores-filters.js';
+import { ownershipTests } from './stores-ownership.js';
 
 export { unitVector } from './stores-fixtures.js';
 
@@ -168,6 +169,7 @@ export function storeConformance(
     });
 
     describe('metadata filters', () => metadataFilterTests(fresh, fullText));
+    describe('chunk ownership across datasets', () => ownershipTests(fresh));
 
     test('deleteWhere by file_hash returns the number removed; an empty filter is refused', async () => {
       const store = await fresh();

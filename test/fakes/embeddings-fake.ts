@@ -38,6 +38,8 @@ export class EmbeddingsFake {
   knownModels: Set<string> | undefined;
   /** Pretend to be an Ollama older than /api/embed (that route answers Gin's plain-text 404). */
   legacyOnly = false;
+  /** Texts matching this get an all-zero vector (as some models answer for input they have no tokens for). */
+  zeroFor: RegExp | undefined;
   /** When set, /v1 requests need `Authorization: Bearer <apiKey>`. */
   apiKey: string | undefined;
   readonly requests: LoggedRequest[] = [];
@@ -157,7 +159,7 @@ export class EmbeddingsFake {
       dimension = req.dimensions;
     }
     if (fault?.kind === 'dimension') dimension = fault.dimension;
-    let vectors = (inputs as string[]).map((t) => this.vectorFor(model, t, dimension));
+    let vectors = (inputs as string[]).map((t) => (this.zeroFor?.test(t) ? new Array<number>(dimension).fill(0) : this.vectorFor(model, t, dimension)));
     if (legacy) vectors = vectors.map((v) => v.map((x) => x * 3)); // the legacy route does not normalise
     if (fault?.kind === 'empty') vectors = [];
     if (fault?.kind === 'ragged' && vectors.length > 0) vectors[vectors.length - 1] = vectors[vectors.length - 1].slice(1);

@@ -8,8 +8,11 @@ export interface Chunk {
 }
 
 export interface ChunkOptions {
+  /** Characters (tokens for `tokens`); for `rows`, characters too unless `rowsPerChunk` is set. */
   chunkSize: number;
   chunkOverlap: number;
+  /** `rows` only: this many rows per chunk (`chunkOverlap` then counts rows); `chunkSize` still caps characters. */
+  rowsPerChunk?: number;
 }
 
 /** One chunking strategy (`characters`, `sentences`, `paragraphs`, `sections`, `rows`, `tokens`). */

@@ -3,7 +3,8 @@
  * its entry's chunking config and stamp chunk metadata. Ids and file bookkeeping are the pipeline's
  * (chunkers/ids.ts), extractors run after this (extractors/run.ts).
  */
-import { DEFAULT_ROWS_PER_CHUNK } from '../chunkers/rows.js';
+import { LEGACY_ROWS_BELOW, MAX_ROWS_CHUNK_CHARS } from '../chunkers/rows.js';
+import { chunkCharLimit, enforceChunkLimit } from '../chunkers/limit.js';
 import { getChunker, resolveChunkStrategy } from '../chunkers/registry.js';
 import type { Chunk } from '../chunkers/types.js';
 import { AutoParser } from './auto.js';
@@ -76,21 +77,33 @@ function failure(input: ParserInput, attempts: ParseAttempt[]): FileParseError {
   return new FileParseError(`${input.filename}: ${what} (${detail})`, reason, attempts);
 }
 
-/** Chunking settings of an entry: its `chunk_strategy` (else the parser's default), `chunk_size`, `chunk_overlap`. */
-export function chunkSettings(parser: Parser, config: Record<string, unknown>, log?: WarnLog): { strategy: string; size: number; overlap: number } {
+/**
+ * Chunking settings of an entry: its `chunk_strategy` (else the parser's default), `chunk_size` (characters; tokens
+ * for `tokens`), `chunk_overlap`, and for `rows` an optional `rows_per_chunk` (decision 0122: `chunk_size` means
+ * characters for rows too, except a `chunk_size` under 100, which keeps its old meaning of rows per chunk).
+ */
+export function chunkSettings(parser: Parser, config: Record<string, unknown>, log?: WarnLog): { strategy: string; size: number; overlap: number; rowsPerChunk?: number } {
   const requested = configString(config, 'chunk_strategy');
   let strategy = requested ? resolveChunkStrategy(requested) : undefined;
   if (requested && !strategy) log?.warn({ parser: parser.type, chunk_strategy: requested }, 'unknown chunk_strategy; using the parser default');
   strategy ??= resolveChunkStrategy(parser.defaultChunkStrategy ?? 'sentences') ?? 'sentences';
   const rows = strategy === 'rows';
-  const size = configOptionalNumber(config, 'chunk_size') ?? (rows ? DEFAULT_ROWS_PER_CHUNK : DEFAULT_CHUNK_SIZE);
+  const configured = configOptionalNumber(config, 'chunk_size');
+  let size = Math.max(1, configured ?? DEFAULT_CHUNK_SIZE);
+  let rowsPerChunk = rows ? configOptionalNumber(config, 'rows_per_chunk') : undefined;
+  if (rows && rowsPerChunk === undefined && configured !== undefined && configured < LEGACY_ROWS_BELOW) rowsPerChunk = configured;
+  if (rowsPerChunk !== undefined) {
+    rowsPerChunk = Math.max(1, Math.floor(rowsPerChunk));
+    if (configured === undefined || configured < LEGACY_ROWS_BELOW) size = MAX_ROWS_CHUNK_CHARS;
+  }
   const overlap = configOptionalNumber(config, 'chunk_overlap') ?? (rows ? 0 : DEFAULT_CHUNK_OVERLAP);
-  return { strategy, size: Math.max(1, size), overlap: Math.max(0, overlap) };
+  return { strategy, size, overlap: Math.max(0, overlap), ...(rowsPerChunk !== undefined ? { rowsPerChunk } : {}) };
 }
 
 function chunkDocuments(docs: ParsedDocument[], parser: Parser, entry: ParserEntry, input: ParserInput, log?: WarnLog): Chunk[] {
-  const { strategy, size, overlap } = chunkSettings(parser, entry.config ?? {}, log);
-  const chunks = getChunker(strategy).chunk(docs, { chunkSize: size, chunkOverlap: overlap });
+  const { strategy, size, overlap, rowsPerChunk } = chunkSettings(parser, entry.config ?? {}, log);
+  const raw = getChunker(strategy).chunk(docs, { chunkSize: size, chunkOverlap: overlap, ...(rowsPerChunk !== undefined ? { rowsPerChunk } : {}) });
+  const chunks = enforceChunkLimit(raw, chunkCharLimit(strategy, size));
   return chunks.map((c) => ({
     ...c,
     metadata: {
@@ -102,6 +115,7 @@ function chunkDocuments(docs: ParsedDocument[], parser: Parser, entry: ParserEnt
       chunk_strategy: strategy,
       chunk_size: size,
       chunk_overlap: overlap,
+      ...(rowsPerChunk !== undefined ? { rows_per_chunk: rowsPerChunk } : {}),
     },
   }));
 }

@@ -8,10 +8,14 @@ import type { DataLayout } from '../../storage/layout.js';
 import { DatasetFileStore } from '../../storage/dataset-files.js';
 import { TaskFailure, type TaskHandler } from '../../adapters/queues/types.js';
 import { summarizeErrors } from '../../core/error-groups.js';
-import { ingestFile, type FileDetail, type FileIngestDeps, type IngestStage } from './ingest-file.js';
+import { ingestFile, type FileDetail, type FileIngestDeps, type IngestStage, type StageProgress } from './ingest-file.js';
+import { otherHolders } from './ownership.js';
 import { fileProgressEntry, fileStatusAfter, fileStatusOfStage, recordFileState } from '../tasks/file-progress.js';
 
 export const INGEST_DATASET = 'ingest_dataset';
+
+/** A file with more chunks than this has its stage changes written at once. */
+const LARGE_FILE_CHUNKS = 64;
 
 export interface IngestResult {
   [key: string]: unknown;
@@ -53,15 +57,21 @@ export function ingestDatasetHandler(deps: FileIngestDeps & { projects: Projects
     const files = new DatasetFileStore(deps.layout.datasetDir(namespace, project, dataset));
     const wanted = Array.isArray(payload.file_hashes) ? new Set(payload.file_hashes as string[]) : undefined;
     const metas = (await files.list()).filter((m) => !wanted || wanted.has(m.hash));
-    const statuses = metas.map((m) => fileProgressEntry(m.hash, m.original_file_name));
+    const holders = await otherHolders(deps.layout, namespace, project, config, db.name, dataset, metas.map((m) => m.hash));
+    const statuses = metas.map((m) => ({ ...fileProgressEntry(m.hash, m.original_file_name), chunks_done: null as number | null, chunks_total: null as number | null }));
     const fileStates = deps.layout.datasetDir(namespace, project, dataset);
     const details: FileDetail[] = [];
+    // Within a file, embedding counts for most of the work: the file's share of the bar moves with its chunks.
+    const fraction = (i: number) => {
+      const s = statuses[i];
+      return s && s.state === 'processing' && s.stage === 'embed' && s.chunks_total ? (s.chunks_done ?? 0) / s.chunks_total : 0;
+    };
     const report = (i: number, stage: IngestStage | 'done', message: string, force = false) =>
       progress(
         {
           current: i,
           total: metas.length,
-          progress: metas.length ? Math.floor((100 * i) / metas.length) : 100,
+          progress: metas.length ? Math.floor((100 * (i + fraction(i))) / metas.length) : 100,
           stage,
           message,
           files: statuses,
@@ -89,11 +99,18 @@ export function ingestDatasetHandler(deps: FileIngestDeps & { projects: Projects
         meta,
         rawPath: files.rawPath(meta.hash),
         signal,
-        onStage: (stage, info) => {
+        otherHolders: holders.get(meta.hash) ?? [],
+        onStage: (stage, p?: StageProgress) => {
+          const changed = statuses[i].stage !== stage;
           statuses[i].stage = stage;
           statuses[i].status = fileStatusOfStage(stage);
-          if (typeof info?.chunks === 'number') statuses[i].chunks = info.chunks;
-          report(i, stage, `${stage} ${meta.original_file_name} (${i + 1}/${metas.length})`);
+          statuses[i].chunks_done = p?.chunks_done ?? null;
+          statuses[i].chunks_total = p?.chunks_total ?? null;
+          if (typeof p?.chunks_total === 'number') statuses[i].chunks = p.chunks_total;
+          const counts = p ? ` ${p.chunks_done}/${p.chunks_total} chunks` : '';
+          // The stage of a file with many chunks is written at once (the throttle would otherwise keep showing the
+          // previous stage while it embeds); small files and chunk counts within a stage are throttled.
+          report(i, stage, `${stage} ${meta.original_file_name} (${i + 1}/${metas.length})${counts}`, changed && (p?.chunks_total ?? 0) > LARGE_FILE_CHUNKS);
         },
       });
       details.push(detail);

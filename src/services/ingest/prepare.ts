@@ -5,6 +5,7 @@
 import { parseFile } from '../../adapters/parsers/parse-file.js';
 import { runExtractors } from '../../adapters/extractors/run.js';
 import { assignChunkIds } from '../../adapters/chunkers/ids.js';
+import { hasContentWords } from '../../adapters/chunkers/content.js';
 import { createEmbedder } from '../../adapters/embedders/registry.js';
 import type { ExtractorEntryConfig, ParserEntryConfig } from '../../config/schema.js';
 
@@ -14,6 +15,8 @@ export interface PrepareInput {
   mimeType: string;
   size: number;
   fileHash: string;
+  /** The dataset the chunks are stored for: their ids carry it (decision 0120). */
+  dataset?: string;
   parsers: ParserEntryConfig[];
   extractors: ExtractorEntryConfig[];
   /** When set, vectors are computed here too (embedders that run in JS: hashing, sentence encoder). */
@@ -32,6 +35,8 @@ export interface PreparedFile {
   chunks: PreparedChunk[];
   extractors: string[];
   warnings: string[];
+  /** Chunks dropped before embedding because they hold no content words (page numbers, separators). */
+  droppedChunks: number;
   vectors?: Float32Array[];
   embedder?: { model: string; dimension: number };
 }
@@ -41,8 +46,11 @@ export async function prepareFile(input: PrepareInput): Promise<PreparedFile> {
   const warnings: string[] = [];
   const log = { warn: (obj: Record<string, unknown>, msg?: string) => void warnings.push(msg ? `${msg}: ${JSON.stringify(obj)}` : JSON.stringify(obj)) };
   const parsed = await parseFile(input.parsers, { path: input.path, filename: input.filename, mimeType: input.mimeType, size: input.size }, { log });
-  const extracted = await runExtractors(input.extractors, parsed.chunks, { filename: input.filename, mimeType: input.mimeType, path: input.path }, log);
-  const chunks = assignChunkIds(parsed.chunks, input.fileHash).map((c, i, all) => ({
+  const kept = parsed.chunks.filter((c) => hasContentWords(c.text));
+  const droppedChunks = parsed.chunks.length - kept.length;
+  if (droppedChunks > 0) warnings.push(`${droppedChunks} chunk(s) with no content words (page numbers, separators) were not indexed`);
+  const extracted = await runExtractors(input.extractors, kept, { filename: input.filename, mimeType: input.mimeType, path: input.path }, log);
+  const chunks = assignChunkIds(kept, input.fileHash, input.dataset).map((c, i, all) => ({
     id: c.id,
     text: c.text,
     metadata: { ...c.metadata, file_hash: input.fileHash, chunk_index: i, total_chunks: all.length },
@@ -53,6 +61,7 @@ export async function prepareFile(input: PrepareInput): Promise<PreparedFile> {
     chunks,
     extractors: extracted.applied,
     warnings: parsed.notice ? [parsed.notice, ...warnings] : warnings,
+    droppedChunks,
   };
   if (input.embedder && chunks.length) {
     const embedder = createEmbedder(input.embedder.type, input.embedder.config);

@@ -79,22 +79,22 @@ describe('chunk strategies', () => {
     assert.equal(markdownSections('no headings at all').length, 1);
   });
 
-  test('rows: chunk_size rows per chunk, never across sheets, with row ranges', () => {
+  test('rows: rows_per_chunk rows per chunk, never across sheets, with row ranges', () => {
     const rows = [
       ...Array.from({ length: 5 }, (_, i) => doc(`a: ${i}`, { sheet: 'S1', row: i + 2 })),
       ...Array.from({ length: 2 }, (_, i) => doc(`b: ${i}`, { sheet: 'S2', row: i + 2 })),
     ];
-    const chunks = getChunker('rows').chunk(rows, { chunkSize: 2, chunkOverlap: 0 });
+    const chunks = getChunker('rows').chunk(rows, { chunkSize: 1000, chunkOverlap: 0, rowsPerChunk: 2 });
     assert.deepEqual(chunks.map((c) => [c.metadata.sheet, c.metadata.row_start, c.metadata.row_end, c.metadata.row_count]),
       [['S1', 2, 3, 2], ['S1', 4, 5, 2], ['S1', 6, 6, 1], ['S2', 2, 3, 2]]);
     assert.equal(chunks[0].text, 'a: 0\n\na: 1');
     assert.equal('row' in chunks[0].metadata, false);
-    const overlapping = getChunker('rows').chunk(rows.slice(0, 5), { chunkSize: 3, chunkOverlap: 1 });
+    const overlapping = getChunker('rows').chunk(rows.slice(0, 5), { chunkSize: 1000, chunkOverlap: 1, rowsPerChunk: 3 });
     assert.deepEqual(overlapping.map((c) => [c.metadata.row_start, c.metadata.row_end]), [[2, 4], [4, 6]]);
   });
 
-  test('rows on plain text: chunk_size lines per chunk with line numbers', () => {
-    const chunks = getChunker('rows').chunk([doc('l1\nl2\n\nl3\nl4\nl5')], { chunkSize: 2, chunkOverlap: 0 });
+  test('rows on plain text: rows_per_chunk lines per chunk with line numbers', () => {
+    const chunks = getChunker('rows').chunk([doc('l1\nl2\n\nl3\nl4\nl5')], { chunkSize: 1000, chunkOverlap: 0, rowsPerChunk: 2 });
     assert.deepEqual(chunks.map((c) => [c.text, c.metadata.line_start, c.metadata.line_end]), [['l1\nl2', 1, 2], ['l3\nl4', 4, 5], ['l5', 6, 6]]);
   });
 

@@ -55,7 +55,7 @@ describe('parseFile', { skip }, () => {
     }
   });
 
-  test('CSV: chunk_size is rows per chunk', async () => {
+  test('CSV: a chunk_size under 100 is rows per chunk (the original\'s meaning)', async () => {
     const r = await parseFile(ENTRIES, await inputFor(corpus('llamafarm/demos/static_samples/customer_support/support_tickets.csv')));
     assert.equal(r.parser, 'CSVParser');
     assert.deepEqual(r.chunks.map((c) => c.metadata.row_count), [5, 5, 5, 5]);
@@ -133,11 +133,13 @@ describe('parseFile', { skip }, () => {
 });
 
 describe('chunkSettings', () => {
-  test('defaults: 1000/100, rows 10 rows and no overlap; unknown strategies fall back to the parser default with a warning', () => {
+  test('defaults: 1000/100, rows 1000 characters and no overlap (chunk_size under 100 or rows_per_chunk: rows); unknown strategies fall back to the parser default with a warning', () => {
     const warnings: unknown[] = [];
     const log = { warn: (obj: Record<string, unknown>) => void warnings.push(obj) };
     assert.deepEqual(chunkSettings(getParser('TextParser'), {}), { strategy: 'sentences', size: 1000, overlap: 100 });
-    assert.deepEqual(chunkSettings(getParser('CSVParser'), {}), { strategy: 'rows', size: 10, overlap: 0 });
+    assert.deepEqual(chunkSettings(getParser('CSVParser'), {}), { strategy: 'rows', size: 1000, overlap: 0 });
+    assert.deepEqual(chunkSettings(getParser('CSVParser'), { chunk_size: 50 }), { strategy: 'rows', size: 8000, overlap: 0, rowsPerChunk: 50 });
+    assert.deepEqual(chunkSettings(getParser('CSVParser'), { rows_per_chunk: 5, chunk_size: 2000 }), { strategy: 'rows', size: 2000, overlap: 0, rowsPerChunk: 5 });
     assert.deepEqual(chunkSettings(getParser('PDFParser'), { chunk_strategy: 'semantic', chunk_size: '800', chunk_overlap: 50 }), { strategy: 'sentences', size: 800, overlap: 50 });
     assert.deepEqual(chunkSettings(getParser('MarkdownParser'), { chunk_strategy: 'bogus' }, log), { strategy: 'sections', size: 1000, overlap: 100 });
     assert.equal(warnings.length, 1);
