@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Builds dist/ when it is missing or any source is newer than the last build (decision A13), then copies the
 // non-TypeScript assets (config templates) beside the compiled modules.
-import { readdirSync, statSync, existsSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+//
+// The build transpiles each module with esbuild (one file in, one file out, the same layout tsc would write;
+// `isolatedModules` guarantees that is safe): about a second instead of tsc's ~40 s on 2 cores, so the first
+// `npm start` after `npm ci` answers quickly. Type checking is `npm run check`'s job (CI runs it).
+import { readdirSync, statSync, existsSync, writeFileSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
-import { execFileSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
 const src = join(root, 'src');
@@ -26,7 +29,20 @@ const force = process.argv.includes('--force');
 
 if (force || built < newestSource) {
   process.stderr.write('building dist/ ...\n');
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  const { build } = await import('esbuild');
+  // A clean tree: modules deleted from src/ must not linger in dist/.
+  rmSync(dist, { recursive: true, force: true });
+  await build({
+    entryPoints: sources.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')),
+    outdir: dist,
+    outbase: src,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: true,
+    bundle: false,
+    logLevel: 'warning',
+  });
   for (const f of sources.filter((f) => !f.endsWith('.ts'))) {
     const target = join(dist, relative(src, f));
     mkdirSync(dirname(target), { recursive: true });

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-// Runs the whole suite with Node's test runner: `npm test [-- <path filters...>]`.
+// Runs the suite with Node's test runner: `npm test [-- <path filters...>]` (everything),
+// `npm run test:fast` (`--tier fast`: unit, adapters, conformance and in-process API tests on in-process backends;
+// suites needing a server process of their own skip, see test/helpers/tier.ts) and `npm run test:e2e` (`--tier e2e`:
+// real sockets, the built `lf`, worker processes, the browser).
 // Node 20's --test does not expand globs, so the files are listed here.
 import { readdirSync, statSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -7,7 +10,16 @@ import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
-const filters = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const tierAt = argv.indexOf('--tier');
+const tier = tierAt >= 0 ? argv[tierAt + 1] : 'all';
+const filters = tierAt >= 0 ? argv.filter((_, i) => i !== tierAt && i !== tierAt + 1) : argv;
+const TIERS = { fast: ['unit', 'adapters', 'conformance', 'api'], e2e: ['e2e', 'cli', 'web'] };
+if (tier !== 'all' && !TIERS[tier]) {
+  console.error(`unknown tier '${tier}' (known: all, ${Object.keys(TIERS).join(', ')})`);
+  process.exit(2);
+}
+const inTier = (f) => tier === 'all' || TIERS[tier].includes(f.split('/')[1]);
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -20,6 +32,7 @@ function walk(dir, out) {
 }
 
 const files = walk(join(root, 'test'), []).sort()
+  .filter(inTier)
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 if (files.length === 0) {
   console.error('no test files matched');
@@ -36,7 +49,7 @@ const args = [
   `--test-concurrency=${process.env.LF_TEST_CONCURRENCY ?? 2}`,
   ...files,
 ];
-const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, LF_LOG_LEVEL: process.env.LF_LOG_LEVEL ?? 'silent' } });
+const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, LF_LOG_LEVEL: process.env.LF_LOG_LEVEL ?? 'silent', ...(tier === 'fast' ? { LF_TEST_TIER: 'fast' } : {}) } });
 child.on('exit', (code, signal) => {
   let summary = {};
   try {

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadSettings, type SettingsOverrides } from './core/settings.js';
 import { createContext, type AppContext } from './services/context.js';
 import { buildApp } from './api/app.js';
+import { checkSafeBinding } from './api/security/binding.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -17,6 +18,12 @@ export interface RunningServer {
 export async function startServer(overrides: SettingsOverrides = {}): Promise<RunningServer> {
   const settings = loadSettings(overrides);
   const ctx = await createContext(settings);
+  try {
+    checkSafeBinding(settings, await ctx.apiKeys.required());
+  } catch (e) {
+    await ctx.close();
+    throw e;
+  }
   const app = await buildApp(ctx);
   await app.listen({ host: settings.host, port: settings.port });
   const addr = app.server.address();

@@ -3,66 +3,45 @@
  * validation to the 422 list form (`[{loc, msg, type}]`), malformed JSON to 422, bodies too large to 413, wrong
  * content types to 415, unknown routes to 404 "Not Found". Never a stack trace in a body.
  */
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isLfError, type ValidationIssue } from '../core/errors.js';
+import { isLfError } from '../core/errors.js';
+import { installFiniteNumbersCheck } from './finite-numbers.js';
+import { validationIssues } from './validation-messages.js';
 
-const CONTEXT_LOC: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
+export { validationIssues };
 
-interface AjvLikeError {
-  instancePath?: string;
-  keyword?: string;
-  message?: string;
-  params?: Record<string, unknown>;
+/** Errors of the multipart parser (busboy) for a body that is not well-formed multipart: the client's fault. */
+const MALFORMED_MULTIPART = /^(Multipart: Boundary not found|Boundary required|Unexpected end of multipart data|.* terminated early due to unexpected end of multipart data)$/;
+
+/**
+ * Fastify's `frameworkErrors` option: errors the router raises before any route runs (a path parameter longer
+ * than `maxParamLength` → 414, a malformed URL → 400), answered as `{detail}` instead of Fastify's own shape.
+ */
+export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') void reply.code(414).send({ detail: 'URI too long: a path segment exceeds the allowed length' });
+  else if (err.code === 'FST_ERR_BAD_URL') void reply.code(400).send({ detail: 'Malformed URL: a path segment is not valid percent-encoding' });
+  else void reply.code(err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400).send({ detail: err.message });
 }
 
-function ajvType(e: AjvLikeError): string {
-  switch (e.keyword) {
-    case 'required':
-      return 'missing';
-    case 'type':
-      return `${String(e.params?.type ?? 'value')}_type`;
-    case 'pattern':
-      return 'string_pattern_mismatch';
-    case 'minLength':
-      return 'string_too_short';
-    case 'maxLength':
-      return 'string_too_long';
-    case 'minimum':
-    case 'exclusiveMinimum':
-      return 'greater_than_equal';
-    case 'maximum':
-    case 'exclusiveMaximum':
-      return 'less_than_equal';
-    case 'enum':
-    case 'const':
-      return 'enum';
-    case 'additionalProperties':
-      return 'extra_forbidden';
-    default:
-      return e.keyword ?? 'value_error';
+/**
+ * Fastify's `clientErrorHandler` option: errors of the HTTP parser, before a request exists (headers too large
+ * → 431, timeouts → 408, anything else → 400), written to the socket as `{detail}` answers.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const detail = status === 431 ? 'Request header fields too large' : status === 408 ? 'Request timeout' : 'Bad request: the HTTP message could not be parsed';
+  const body = JSON.stringify({ detail });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`);
   }
-}
-
-export function validationIssues(err: FastifyError): ValidationIssue[] {
-  const ctx = CONTEXT_LOC[err.validationContext ?? 'body'] ?? 'body';
-  return (err.validation as AjvLikeError[]).map((e) => {
-    const loc: (string | number)[] = [ctx];
-    for (const seg of (e.instancePath ?? '').split('/').slice(1)) loc.push(/^\d+$/.test(seg) ? Number(seg) : seg);
-    let msg = e.message ?? 'Invalid value';
-    if (e.keyword === 'required') {
-      loc.push(String(e.params?.missingProperty));
-      msg = 'Field required';
-    } else if (e.keyword === 'additionalProperties') {
-      loc.push(String(e.params?.additionalProperty));
-      msg = 'Extra inputs are not permitted';
-    } else if (e.keyword === 'enum') {
-      msg = `Input should be one of ${(e.params?.allowedValues as unknown[] | undefined)?.map((v) => `'${String(v)}'`).join(', ')}`;
-    }
-    return { loc, msg, type: ajvType(e) };
-  });
+  socket.destroy(err);
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
+  installFiniteNumbersCheck(app);
   app.setNotFoundHandler((_req: FastifyRequest, reply: FastifyReply) => {
     void reply.code(404).send({ detail: 'Not Found' });
   });
@@ -84,6 +63,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
         return reply.code(415).send({ detail: `Unsupported media type: ${req.headers['content-type'] ?? 'none'}` });
     }
+    if (MALFORMED_MULTIPART.test(err.message ?? '')) return reply.code(400).send({ detail: `Malformed multipart body: ${err.message}` });
     if (err instanceof SyntaxError) {
       return reply.code(422).send({ detail: [{ loc: ['body'], msg: `JSON decode error: ${err.message}`, type: 'json_invalid' }] });
     }

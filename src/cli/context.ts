@@ -11,6 +11,7 @@ export interface GlobalOptions {
   namespace?: string;
   project?: string;
   json?: boolean;
+  apiKey?: string;
 }
 
 export interface CommandContext {
@@ -27,14 +28,16 @@ export function addGlobalOptions(program: Command): Command {
     .option('--server <url>', 'LlamaFarm server URL (env LF_SERVER, default http://127.0.0.1:8000)')
     .option('-n, --namespace <namespace>', 'namespace (env LF_NAMESPACE, default "default")')
     .option('-p, --project <project>', 'project (env LF_PROJECT)')
-    .option('--json', 'print JSON for scripts');
+    .option('--json', 'print JSON for scripts')
+    .option('--api-key <key>', 'API key sent to the server (env LF_API_KEY; needed when the server has keys)');
 }
 
 export function contextOf(cmd: Command, env: NodeJS.ProcessEnv = process.env): CommandContext {
   const o = cmd.optsWithGlobals<GlobalOptions>();
   let root = cmd;
   while (root.parent) root = root.parent;
-  const client = new LfClient(resolveServerUrl(o.server, env), `lf/${root.version() ?? ''}`);
+  const apiKey = o.apiKey ?? (env.LF_API_KEY?.trim() || undefined);
+  const client = new LfClient(resolveServerUrl(o.server, env), `lf/${root.version() ?? ''}`, apiKey);
   const namespace = o.namespace ?? env.LF_NAMESPACE ?? 'default';
   const project = o.project ?? env.LF_PROJECT;
   return {

@@ -48,7 +48,8 @@ export function apiError(status: number, statusText: string, text: string): ApiE
   } catch {
     parsed = undefined;
   }
-  return new ApiError(status, detailText(parsed, text.trim().slice(0, 300) || statusText || 'request failed'));
+  const detail = detailText(parsed, text.trim().slice(0, 300) || statusText || 'request failed');
+  return new ApiError(status, status === 401 ? `${detail} — set LF_API_KEY or pass --api-key` : detail);
 }
 
 function isAbort(e: unknown): boolean {
@@ -59,7 +60,14 @@ export class LfClient {
   constructor(
     readonly baseUrl: string,
     private readonly userAgent = 'lf',
+    /** Sent as `Authorization: Bearer` when set (`--api-key` or `LF_API_KEY`). */
+    private readonly apiKey?: string,
   ) {}
+
+  /** The headers every request carries. */
+  private baseHeaders(): Record<string, string> {
+    return this.apiKey ? { 'user-agent': this.userAgent, authorization: `Bearer ${this.apiKey}` } : { 'user-agent': this.userAgent };
+  }
 
   url(path: string, query?: Query): string {
     const u = new URL(this.baseUrl + path);
@@ -77,7 +85,7 @@ export class LfClient {
 
   /** The raw response of a successful request (status < 400); the caller reads or cancels its body. */
   async send(method: string, path: string, o: RequestOptions = {}): Promise<Response> {
-    const headers: Record<string, string> = { 'user-agent': this.userAgent, ...o.headers };
+    const headers: Record<string, string> = { ...this.baseHeaders(), ...o.headers };
     let body: string | undefined;
     if (o.json !== undefined) {
       headers['content-type'] = 'application/json';
@@ -105,7 +113,7 @@ export class LfClient {
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const { status, statusText, text } = await new Promise<{ status: number; statusText: string; text: string }>((resolve, reject) => {
       let answered = false;
-      const req = request(url, { method: 'POST', headers: { 'content-type': contentType, 'user-agent': this.userAgent } }, (res: IncomingMessage) => {
+      const req = request(url, { method: 'POST', headers: { ...this.baseHeaders(), 'content-type': contentType } }, (res: IncomingMessage) => {
         answered = true;
         let text = '';
         res.setEncoding('utf8');

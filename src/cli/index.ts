@@ -60,6 +60,7 @@ export function buildProgram(): Command {
 /** The exit code for an error that ended a command (see ./errors.ts). */
 export function exitCodeOf(e: unknown): number {
   if (e instanceof CliError) return e.exitCode;
+  if (e instanceof Error && e.name === 'UnsafeBindingError') return EXIT.usage;
   if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.ok : EXIT.usage;
   return EXIT.serverError;
 }

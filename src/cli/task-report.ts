@@ -1,5 +1,6 @@
 /** How a finished task reads for people, and the exit code it means (4 for FAILURE). */
 import { CliError, EXIT } from './errors.js';
+import { describeErrorGroup, groupErrors } from '../core/error-groups.js';
 import { println, styled } from './output.js';
 import type { Task } from './task-wait.js';
 
@@ -9,11 +10,16 @@ interface FileOutcome {
   status?: string;
   error?: string | null;
   reason?: string | null;
+  warnings?: string[];
   stored_count?: number;
 }
 
-/** Per-file details of a processing result: our `[{...}]` or the original server's `[[ok, {...}], ...]`. */
+/**
+ * Per-file outcomes of a processing result: our `files: [{...}]`, else `details` as the original's
+ * `[[ok, {...}], ...]` pairs (or plain objects, as our older servers answered).
+ */
 export function fileOutcomes(result: Record<string, any> | null | undefined): FileOutcome[] {
+  if (Array.isArray(result?.files)) return (result.files as unknown[]).map((f) => (f ?? {}) as FileOutcome);
   const details: unknown[] = Array.isArray(result?.details) ? result.details : [];
   return details.map((d) => (Array.isArray(d) ? (d[1] ?? {}) : (d ?? {})) as FileOutcome);
 }
@@ -25,9 +31,13 @@ export function describeIngestResult(result: Record<string, any>): string[] {
     `${n('processed_files')} processed, ${n('skipped_files')} skipped, ${n('failed_files')} failed; ` +
       `${n('stored_count')} chunks stored${n('skipped_count') ? `, ${n('skipped_count')} already stored` : ''}`,
   ];
-  for (const f of fileOutcomes(result)) {
-    if (f.status === 'failed') lines.push(`  failed: ${f.filename ?? f.file_hash ?? '?'}: ${f.error ?? 'unknown error'}`);
-    else if (f.status === 'skipped' && f.reason) lines.push(`  skipped: ${f.filename ?? f.file_hash ?? '?'} (${f.reason})`);
+  const outcomes = fileOutcomes(result);
+  const failed = outcomes.filter((f) => f.status === 'failed').map((f) => ({ item: f.filename ?? f.file_hash ?? '?', error: f.error ?? 'unknown error' }));
+  // Identical reasons read as one line with a count (17 files failing for one reason are one problem).
+  for (const g of groupErrors(failed)) lines.push(`  failed: ${describeErrorGroup(g)}`);
+  for (const f of outcomes) {
+    if (f.status === 'skipped' && f.reason) lines.push(`  skipped: ${f.filename ?? f.file_hash ?? '?'} (${f.reason})`);
+    for (const w of f.warnings ?? []) lines.push(`  note: ${w}`);
   }
   return lines;
 }
@@ -57,5 +67,9 @@ export function printTaskOutcome(task: Task): void {
 
 /** The error that ends the command when a waited task failed. */
 export function taskFailure(task: Task): CliError | undefined {
-  return task.state === 'FAILURE' ? new CliError(`task ${task.task_id} failed: ${task.error ?? 'no reason given'}`, EXIT.taskFailed) : undefined;
+  if (task.state !== 'FAILURE') return undefined;
+  // A processing result was already printed file by file: the task's `error` would repeat it all on one line.
+  const r = task.result;
+  if (r && 'processed_files' in r) return new CliError(`task ${task.task_id} failed: ${r.failed_files ?? '?'} file(s) failed (reasons above)`, EXIT.taskFailed);
+  return new CliError(`task ${task.task_id} failed: ${task.error ?? 'no reason given'}`, EXIT.taskFailed);
 }

@@ -93,8 +93,13 @@ export function schemaIssues(config: unknown): ConfigIssue[] {
   if (validateSchema(config)) return [];
   const seen = new Set<string>();
   const issues: ConfigIssue[] = [];
-  for (const e of relevantErrors(validateSchema.errors ?? [])) {
-    const issue = issueFromAjv(e);
+  const errors = relevantErrors(validateSchema.errors ?? []);
+  // A union of constants fails once per constant ("must be \"a\"", "must be \"b\""): one issue lists them all.
+  const constants = new Map<string, unknown[]>();
+  for (const e of errors) if (e.keyword === 'const') constants.set(e.instancePath, [...(constants.get(e.instancePath) ?? []), (e.params as { allowedValue: unknown }).allowedValue]);
+  for (const e of errors) {
+    const allowed = e.keyword === 'const' ? constants.get(e.instancePath) : undefined;
+    const issue = allowed && allowed.length > 1 ? { path: pointerToPath(e.instancePath), message: `must be one of ${allowed.map(String).join(', ')}` } : issueFromAjv(e);
     const key = `${issue.path}|${issue.message}`;
     if (!seen.has(key)) {
       seen.add(key);
@@ -124,7 +129,7 @@ export function referenceIssues(c: ProjectConfig): ConfigIssue[] {
   for (const d of duplicates(dbs.map((x) => x.name))) issues.push({ path: 'rag.databases', message: `duplicate database name '${d}'` });
   for (const d of duplicates(strategies.map((x) => x.name))) issues.push({ path: 'rag.data_processing_strategies', message: `duplicate strategy name '${d}'` });
   if (c.rag?.default_database !== undefined && !dbs.some((d) => d.name === c.rag?.default_database)) {
-    issues.push({ path: 'rag.default_database', message: `'${c.rag.default_database}' is not a configured database` });
+    issues.push({ path: 'rag.default_database', message: `'${c.rag.default_database}' is not a configured database (valid names: ${dbs.map((d) => d.name).join(', ') || 'none'})` });
   }
   dbs.forEach((db, i) => {
     const emb = (db.embedding_strategies ?? []).map((s) => s.name);
@@ -141,9 +146,9 @@ export function referenceIssues(c: ProjectConfig): ConfigIssue[] {
   const datasets = c.datasets ?? [];
   for (const d of duplicates(datasets.map((x) => x.name))) issues.push({ path: 'datasets', message: `duplicate dataset name '${d}'` });
   datasets.forEach((ds, i) => {
-    if (!dbs.some((d) => d.name === ds.database)) issues.push({ path: `datasets[${i}].database`, message: `'${ds.database}' is not a configured database` });
+    if (!dbs.some((d) => d.name === ds.database)) issues.push({ path: `datasets[${i}].database`, message: `'${ds.database}' is not a configured database (valid names: ${dbs.map((d) => d.name).join(', ') || 'none'})` });
     if (!strategies.some((s) => s.name === ds.data_processing_strategy)) {
-      issues.push({ path: `datasets[${i}].data_processing_strategy`, message: `'${ds.data_processing_strategy}' is not a configured data processing strategy` });
+      issues.push({ path: `datasets[${i}].data_processing_strategy`, message: `'${ds.data_processing_strategy}' is not a configured data processing strategy (valid names: ${strategies.map((x) => x.name).join(', ') || 'none'})` });
     }
   });
   return issues;

@@ -4,12 +4,14 @@
  */
 export const ERROR_STATUS = {
   bad_request: 400,
+  unauthorized: 401,
   forbidden: 403,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation: 422,
+  too_many_requests: 429,
   internal: 500,
   upstream: 502,
   unavailable: 503,
@@ -55,4 +57,9 @@ export function isLfError(e: unknown): e is LfError {
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
+}
+
+/** The valid names for a message: `a, b, c`, or that there are none yet and where they are configured. */
+export function validNames(names: readonly string[], configKey: string): string {
+  return names.length ? names.join(', ') : `none (add one under ${configKey})`;
 }

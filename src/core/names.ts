@@ -7,6 +7,8 @@ import { resolve, sep } from 'node:path';
 import { LfError, unprocessable } from './errors.js';
 
 export const RESOURCE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
+/** The pattern in words, for messages. */
+export const RESOURCE_NAME_RULE = 'Names must be 1-64 characters of letters, digits, "_" or "-", starting with a letter or digit';
 export const STRATEGY_NAME_PATTERN = '^[a-z][a-z0-9_]{0,49}$';
 const RESOURCE_NAME_RE = new RegExp(RESOURCE_NAME_PATTERN);
 const STRATEGY_NAME_RE = new RegExp(STRATEGY_NAME_PATTERN);
@@ -25,7 +27,7 @@ export function assertResourceName(value: unknown, loc: (string | number)[]): st
   throw unprocessable([
     {
       loc,
-      msg: 'must be 1-64 characters of letters, digits, "_" or "-", starting with a letter or digit',
+      msg: RESOURCE_NAME_RULE,
       type: 'string_pattern_mismatch',
       input: value,
     },

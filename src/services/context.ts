@@ -27,6 +27,7 @@ import { modelPathResolver } from './models-cache/index.js';
 import { INGEST_DATASET, ingestDatasetHandler } from './ingest/ingest-dataset.js';
 import { ChatService } from './chat/service.js';
 import { McpClientPool } from './mcp-client/index.js';
+import { ApiKeysService } from './api-keys.js';
 
 export interface AppContext {
   settings: Settings;
@@ -45,6 +46,8 @@ export interface AppContext {
   databases: DatabasesService;
   examples: ExamplesService;
   chat: ChatService;
+  /** API keys (issue #13): the environment's admin key plus the stored ones. */
+  apiKeys: ApiKeysService;
   /** Registers cleanup run by `closeContext` (last registered runs first). */
   onClose(fn: () => Promise<void> | void): void;
   close(): Promise<void>;
@@ -136,6 +139,7 @@ export async function createContext(settings: Settings, log?: Logger, o: Context
     databases,
     examples,
     chat,
+    apiKeys: new ApiKeysService(metadata.apiKeys, settings.apiKey),
     onClose: (fn) => closers.push(fn),
     async close() {
       if (closed) return;

@@ -9,9 +9,10 @@ import type { TaskQueue } from '../adapters/queues/types.js';
 import type { RagResources } from './rag/resources.js';
 import type { DatasetConfig, ProjectConfig } from '../config/schema.js';
 import { DatasetFileStore, type FileMeta } from '../storage/dataset-files.js';
-import { badRequest, conflict, notFound } from '../core/errors.js';
-import { assertResourceName } from '../core/names.js';
+import { badRequest, conflict, notFound, unprocessable, validNames } from '../core/errors.js';
+import { assertResourceName, safeBasename } from '../core/names.js';
 import { INGEST_DATASET } from './ingest/ingest-dataset.js';
+import { ChunkCounts } from './chunk-counts.js';
 
 export interface DatasetView extends Record<string, unknown> {
   name: string;
@@ -24,17 +25,22 @@ export interface DatasetDetails {
   total_files: number;
   total_size_bytes: number;
   file_details: { hash: string; original_filename: string; size: number; timestamp: number; mime_type: string }[];
-  files_metadata: FileMeta[];
+  /** With `chunk_count`: the file's chunks stored in the dataset's database (absent when it cannot be read). */
+  files_metadata: (FileMeta & { chunk_count?: number })[];
 }
 
 export class DatasetsService {
+  private readonly chunkCounts: ChunkCounts;
+
   constructor(
     private readonly projects: ProjectsService,
     private readonly layout: DataLayout,
     private readonly queue: TaskQueue,
     private readonly resources: RagResources,
     private readonly maxUploadBytes: number,
-  ) {}
+  ) {
+    this.chunkCounts = new ChunkCounts(resources);
+  }
 
   files(ns: string, project: string, dataset: string): DatasetFileStore {
     return new DatasetFileStore(this.layout.datasetDir(ns, project, dataset));
@@ -59,11 +65,13 @@ export class DatasetsService {
         const metas = await this.files(ns, project, d.name).list();
         const out: DatasetView & { details?: DatasetDetails } = { ...d, files: metas.map((m) => m.hash) };
         if (includeDetails) {
+          const db = (config.rag?.databases ?? []).find((x) => x.name === d.database);
+          const counts = db && metas.length ? await this.chunkCounts.forFiles(ns, project, db, metas.map((m) => m.hash)) : undefined;
           out.details = {
             total_files: metas.length,
             total_size_bytes: metas.reduce((a, m) => a + m.size, 0),
             file_details: metas.map((m) => ({ hash: m.hash, original_filename: m.original_file_name, size: m.size, timestamp: m.timestamp, mime_type: m.mime_type })),
-            files_metadata: metas,
+            files_metadata: metas.map((m) => (counts ? { ...m, chunk_count: counts.get(m.hash) ?? 0 } : m)),
           };
         }
         return out;
@@ -84,10 +92,12 @@ export class DatasetsService {
     let created: DatasetConfig | undefined;
     await this.projects.mutate(ns, project, (config) => {
       if ((config.datasets ?? []).some((d) => d.name === body.name)) throw conflict(`Dataset ${body.name} already exists`);
-      if (!(config.rag?.data_processing_strategies ?? []).some((s) => s.name === body.data_processing_strategy)) {
-        throw badRequest(`RAG data processing strategy ${body.data_processing_strategy} not supported`);
+      const strategies = (config.rag?.data_processing_strategies ?? []).map((s) => s.name);
+      if (!strategies.includes(body.data_processing_strategy)) {
+        throw badRequest(`data_processing_strategy '${body.data_processing_strategy}' is not one of this project's strategies: ${validNames(strategies, 'rag.data_processing_strategies')}`);
       }
-      if (!(config.rag?.databases ?? []).some((d) => d.name === body.database)) throw badRequest(`RAG database ${body.database} not supported`);
+      const databases = (config.rag?.databases ?? []).map((d) => d.name);
+      if (!databases.includes(body.database)) throw badRequest(`database '${body.database}' is not one of this project's databases: ${validNames(databases, 'rag.databases')}`);
       created = { name: body.name, data_processing_strategy: body.data_processing_strategy, database: body.database };
       config.datasets = [...(config.datasets ?? []), created];
     });
@@ -115,10 +125,26 @@ export class DatasetsService {
     return before;
   }
 
-  async upload(ns: string, project: string, dataset: string, file: { stream: Readable; filename: string; mimeType?: string }): Promise<{ filename: string; hash: string; processed: boolean; skipped: boolean; size: number }> {
+  /**
+   * Stores an upload. A 0-byte file is refused (422: nothing to index). The same bytes again answer `skipped`
+   * under the name they were sent with; `duplicate_of` names the file already holding them when it differs.
+   */
+  async upload(
+    ns: string,
+    project: string,
+    dataset: string,
+    file: { stream: Readable; filename: string; mimeType?: string },
+  ): Promise<{ filename: string; hash: string; processed: boolean; skipped: boolean; size: number; duplicate_of?: string }> {
     await this.requireDataset(ns, project, dataset);
-    const { meta, skipped } = await this.files(ns, project, dataset).save(file.stream, file.filename, file.mimeType, this.maxUploadBytes);
-    return { filename: meta.original_file_name, hash: meta.hash, processed: false, skipped, size: meta.size };
+    const files = this.files(ns, project, dataset);
+    const { meta, skipped } = await files.save(file.stream, file.filename, file.mimeType, this.maxUploadBytes);
+    if (meta.size === 0) {
+      if (!skipped) await files.remove(meta.hash);
+      throw unprocessable([{ loc: ['body', 'file'], msg: `The file ${safeBasename(file.filename)} is empty (0 bytes): there is nothing to index`, type: 'value_error' }]);
+    }
+    const sent = safeBasename(file.filename);
+    const duplicateOf = skipped && sent !== meta.original_file_name ? { duplicate_of: meta.original_file_name } : {};
+    return { filename: sent, hash: meta.hash, processed: false, skipped, size: meta.size, ...duplicateOf };
   }
 
   /** Removes the file's chunks (before answering) and the file from the dataset; its bytes too when asked. */
@@ -153,6 +179,7 @@ export class DatasetsService {
         stored_count: 0,
         skipped_count: 0,
         details: [],
+        files: [],
       });
     }
     return this.queue.enqueue(INGEST_DATASET, { dataset }, scope);

@@ -41,6 +41,9 @@ export interface EventDetail extends Omit<EventSummaryItem, 'summary'> {
   time_to_first_token_ms?: number;
 }
 
+/** Every event type the server records (the event log list's `type` filter takes these). */
+export const EVENT_TYPES = ['inference', 'rag_processing'] as const;
+
 export interface EventListQuery {
   type?: string;
   startTime?: Date;

@@ -24,6 +24,8 @@ export interface HealthReport {
   services: Record<string, HealthStatus>;
   components: ComponentHealth[];
   timestamp: number;
+  /** Built-in seed projects (newer original servers list them; their clients read the list unguarded). None yet. */
+  seeds: string[];
 }
 
 export type Probe = () => Promise<ProbeResult> | ProbeResult;
@@ -70,6 +72,7 @@ export class HealthService {
       services: Object.fromEntries(components.map((c) => [c.name, c.status])),
       components,
       timestamp: Math.floor(Date.now() / 1000),
+      seeds: [],
     };
   }
 }

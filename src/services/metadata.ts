@@ -10,11 +10,14 @@ import type { SessionStore } from './chat/sessions.js';
 import { SqliteSessionStore } from './chat/sessions-sqlite.js';
 import type { EventStore } from './events.js';
 import { SqliteEventStore } from './events-sqlite.js';
+import type { ApiKeyStore } from './api-keys.js';
+import { SqliteApiKeyStore } from './api-keys-sqlite.js';
 
 export interface MetadataStores {
   kind: 'sqlite' | 'postgres';
   sessions: SessionStore;
   events: EventStore;
+  apiKeys: ApiKeyStore;
   /** The shared database when `kind` is postgres (the embedded task queue keeps its records there too). */
   postgres?: PgMetadataDb;
   close(): Promise<void>;
@@ -31,19 +34,21 @@ export function metadataUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string
 export async function openMetadataStores(sqlite: SqliteDb, url: string | undefined): Promise<MetadataStores> {
   if (!url) {
     const sessions = new SqliteSessionStore(sqlite);
-    return { kind: 'sqlite', sessions, events: new SqliteEventStore(sqlite), close: () => sessions.close() };
+    return { kind: 'sqlite', sessions, events: new SqliteEventStore(sqlite), apiKeys: new SqliteApiKeyStore(sqlite), close: () => sessions.close() };
   }
   // Loaded only here: the embedded default starts without `pg`.
-  const [{ openPgMetadataDb }, { PgSessionStore }, { PgEventStore }] = await Promise.all([
+  const [{ openPgMetadataDb }, { PgSessionStore }, { PgEventStore }, { PgApiKeyStore }] = await Promise.all([
     import('../storage/postgres.js'),
     import('./chat/sessions-postgres.js'),
     import('./events-postgres.js'),
+    import('./api-keys-postgres.js'),
   ]);
   const db = openPgMetadataDb(url);
   try {
     const sessions = await PgSessionStore.open(db);
     const events = await PgEventStore.open(db);
-    return { kind: 'postgres', sessions, events, postgres: db, close: () => db.close() };
+    const apiKeys = await PgApiKeyStore.open(db);
+    return { kind: 'postgres', sessions, events, apiKeys, postgres: db, close: () => db.close() };
   } catch (e) {
     await db.close();
     throw new Error(`the metadata database at ${redactPgUrl(url)} is not usable: ${(e as Error).message}`);

@@ -73,7 +73,7 @@ describe('Chat API with the official openai client', () => {
     assert.ok(usage && usage.completion_tokens > 0);
   });
 
-  test('abort mid-stream: the upstream call is aborted, the event fails, nothing is stored', async () => {
+  test('abort mid-stream: the upstream call is aborted, the event fails, the partial answer is kept marked interrupted', async () => {
     fake.script({ tokenDelayMs: 30 });
     const abortedBefore = fake.abortedStreams;
     const stream = await client.chat.completions.create(
@@ -81,8 +81,12 @@ describe('Chat API with the official openai client', () => {
       { headers: { 'X-Session-ID': 'aborted-session' } },
     );
     let seen = 0;
+    let received = '';
     for await (const chunk of stream) {
-      if (chunk.choices[0]?.delta.content) seen++;
+      if (chunk.choices[0]?.delta.content) {
+        seen++;
+        received += chunk.choices[0].delta.content;
+      }
       if (seen === 3) {
         stream.controller.abort();
         break;
@@ -90,7 +94,16 @@ describe('Chat API with the official openai client', () => {
     }
     assert.equal(seen, 3);
     await until(() => fake.abortedStreams > abortedBefore);
-    assert.equal((await t.app.inject('/v1/projects/org/bot/chat/sessions/aborted-session/history')).statusCode, 404);
+    // The turn stays in the history: the question, then what was sent of the answer, marked interrupted.
+    const history = '/v1/projects/org/bot/chat/sessions/aborted-session/history';
+    await until(async () => (await t.app.inject(history)).statusCode === 200);
+    const messages = json(await t.app.inject(history)).messages.filter((m: any) => m.role !== 'system');
+    assert.equal(messages.length, 2);
+    assert.deepEqual(messages[0], { role: 'user', content: 'A long story please.' });
+    assert.equal(messages[1].role, 'assistant');
+    assert.equal(messages[1].interrupted, true);
+    assert.ok(messages[1].content.startsWith(received), `${JSON.stringify(messages[1].content)} starts with what the client saw`);
+    assert.ok(messages[1].content.length < FAKE_STORY.length, 'only part of the answer');
     await until(async () => {
       const events = json(await t.app.inject('/v1/projects/org/bot/event_logs?type=inference')).events;
       return events[0]?.status === 'failed';
@@ -99,6 +112,18 @@ describe('Chat API with the official openai client', () => {
     const detail = json(await t.app.inject(`/v1/projects/org/bot/event_logs/${latest.event_id}`));
     assert.match(detail.error, /client disconnected/);
     assert.ok(detail.events.some((e: any) => e.event_name === 'llm_first_token'));
+  });
+
+  test('models.list() lists the configured models (OpenAI `data` beside the reference `models`)', async () => {
+    const page = await client.models.list();
+    assert.deepEqual(
+      page.data.map((m) => [m.id, m.object, m.owned_by]),
+      [['default', 'model', 'openai']],
+    );
+    const raw = json(await t.app.inject('/v1/projects/org/bot/models'));
+    assert.equal(raw.object, 'list');
+    assert.equal(raw.total, 1);
+    assert.equal(raw.models[0].name, 'default');
   });
 
   test('abort of a stream before its first frame: the turn ends as a client disconnect', async () => {

@@ -201,11 +201,13 @@ describe('universal runtime through the chat API (stories260K)', { skip: needSha
     assert.equal(body.choices[0].finish_reason, 'length');
     assert.ok(body.usage.completion_tokens <= 8 && body.usage.completion_tokens > 0);
     assert.ok(body.choices[0].message.content.length > 0);
-    assert.equal(body.model, MODELS.stories());
+    // The configured model name, never the GGUF's local path.
+    assert.equal(body.model, 'default');
     res = await t.app.inject({ method: 'POST', url: P, payload: { messages: [{ role: 'user', content: 'Tell me more' }], max_tokens: 12, stream: true, stream_options: { include_usage: true } }, headers: { 'x-session-id': 'tiny' } });
     const frames = sseData(res.body);
     assert.equal(frames.at(-1), '[DONE]');
     const usage = frames.at(-2);
+    assert.ok(frames.slice(0, -1).every((f: any) => f.model === 'default'), 'stream chunks name the configured model');
     assert.ok(usage.usage.completion_tokens <= 12);
     const text = frames.slice(0, -2).map((c: any) => c.choices[0]?.delta.content ?? '').join('');
     const h = json(await t.app.inject('/v1/projects/org/tiny/chat/sessions/tiny/history')).messages;

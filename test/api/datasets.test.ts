@@ -101,7 +101,7 @@ describe('Datasets API and ingestion', () => {
     assert.equal(task.result.processed_files, 2);
     assert.equal(task.result.failed_files, 0);
     assert.ok(task.result.stored_count >= 3);
-    const md = task.result.details.find((d: any) => d.filename === 'handbook.md');
+    const md = task.result.files.find((d: any) => d.filename === 'handbook.md');
     assert.equal(md.status, 'success');
     assert.equal(md.parser, 'MarkdownParser');
 

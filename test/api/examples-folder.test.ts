@@ -128,7 +128,7 @@ describe('Examples API: a temporary examples folder (LF_EXAMPLES_DIR), paths con
     assert.deepEqual(json(res).datasets, ['notes'], 'the incomplete entry is skipped');
     const task = await waitForTask(t.app, 'acme', 'good', json(res).task_ids[0]);
     assert.equal(task.state, 'SUCCESS', JSON.stringify(task));
-    assert.deepEqual(task.result.details.map((d: any) => d.filename).sort(), ['a.md', 'b.txt']);
+    assert.deepEqual(task.result.files.map((d: any) => d.filename).sort(), ['a.md', 'b.txt']);
 
     const partial = await post('good', 'import-dataset', { namespace: 'acme', project: 'good', dataset: 'partial' });
     assert.equal(partial.statusCode, 400);
@@ -147,7 +147,7 @@ describe('Examples API: a temporary examples folder (LF_EXAMPLES_DIR), paths con
 
     const badStrategy = await post('bad-strategy', 'import-project', { namespace: 'acme', name: 'bs' });
     assert.equal(badStrategy.statusCode, 400);
-    assert.match(json(badStrategy).detail, /missing_processor not supported/);
+    assert.match(json(badStrategy).detail, /data_processing_strategy 'missing_processor' is not one of this project's strategies: /);
     assert.equal((await t.app.inject('/v1/projects/acme/bs')).statusCode, 404, 'the half-imported project was removed');
   });
 });

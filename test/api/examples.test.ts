@@ -118,7 +118,7 @@ describe('Examples API: the shipped examples', () => {
         assert.equal(task.state, 'SUCCESS', JSON.stringify(task));
         const { names } = await filesOf(id, Object.values(spec.datasets)[i]);
         assert.equal(task.result.processed_files, names.length, `${id}: every file processed`);
-        assert.equal(task.result.failed_files, 0, JSON.stringify(task.result.details));
+        assert.equal(task.result.failed_files, 0, JSON.stringify(task.result.files));
         assert.ok(task.result.stored_count > names.length, `${id}: several chunks per file`);
         stored += task.result.stored_count;
       }
@@ -236,7 +236,7 @@ describe('Examples API: the shipped examples', () => {
     await createOfflineProject(t.app, 'acme', 'plain');
     const noStrategies = await t.app.inject({ method: 'POST', url: '/v1/examples/product-handbook/import-data', payload: { namespace: 'acme', project: 'plain', include_strategies: false } });
     assert.equal(noStrategies.statusCode, 400);
-    assert.match(json(noStrategies).detail, /handbook_markdown_processor not supported/);
+    assert.match(json(noStrategies).detail, /data_processing_strategy 'handbook_markdown_processor' is not one of this project's strategies: universal_processor/);
   });
 
   test('import-dataset: one dataset under target_dataset, only its database and strategy merged; process:false queues nothing', async () => {

@@ -54,7 +54,7 @@ describe('ingesting the corpora formats', { skip: needShared('corpora', 'docs', 
     const { task_id } = json(await t.app.inject({ method: 'POST', url: '/v1/projects/corp/docs/datasets/all/actions', payload: { action_type: 'process' } }));
     const task = await waitForTask(t.app, 'corp', 'docs', task_id, 240_000);
     assert.equal(task.state, 'SUCCESS', JSON.stringify(task.error));
-    const details: any[] = task.result.details;
+    const details: any[] = task.result.files;
     assert.equal(details.length, byHash.size);
     for (const d of details) {
       const f = byHash.get(d.file_hash)!;

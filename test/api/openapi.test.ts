@@ -66,6 +66,23 @@ describe('OpenAPI document and docs', () => {
     for (const [id, op] of byId) if (op.tags.includes('mcp')) assert.ok(id in MCP_OPERATIONS, `${id} is tagged mcp but not in the reference list`);
   });
 
+  test('Swagger UI lists each MCP operation once (under its resource), marked as an MCP tool', async () => {
+    const ui = json(await t.app.inject('/docs/json'));
+    let marked = 0;
+    for (const [path, ops] of Object.entries<any>(ui.paths)) {
+      for (const [method, op] of Object.entries<any>(ops)) {
+        // Swagger UI shows an operation once per tag.
+        assert.equal(op.tags?.length ?? 0, 1, `${method.toUpperCase()} ${path} has tags ${JSON.stringify(op.tags)}`);
+        const tagged = doc.paths[path][method].tags.includes('mcp');
+        assert.equal(op['x-mcp-tool'] === true, tagged, `${op.operationId} x-mcp-tool`);
+        if (tagged) marked++;
+      }
+    }
+    assert.ok(marked >= 5);
+    // The served document itself keeps the reference's tags.
+    assert.deepEqual(doc.paths['/v1/projects/{namespace}'].get.tags, ['projects', 'mcp']);
+  });
+
   test('/docs serves Swagger UI', async () => {
     const res = await t.app.inject('/docs/');
     assert.equal(res.statusCode, 200);

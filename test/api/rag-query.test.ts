@@ -79,7 +79,7 @@ describe('RAG query API', { skip: SKIP }, () => {
     assert.equal((await query({ query: 'x' }, '/v1/projects/org/ghost/rag/query')).statusCode, 404);
     const noDb = await query({ query: 'x', database: 'nope' });
     assert.equal(noDb.statusCode, 404);
-    assert.deepEqual(json(noDb), { detail: "Database 'nope' not found" });
+    assert.match(json(noDb).detail, /^Database 'nope' not found\. Valid names: main_database\b/);
     await createOfflineProject(t.app, 'org', 'norag');
     await t.ctx.projects.mutate('org', 'norag', (c) => {
       c.rag = { databases: [], data_processing_strategies: c.rag!.data_processing_strategies };

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { needShared, sharedPath, MODELS } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
 import { walkFiles } from '../../src/cli/files.js';
-import { configureOffline, runLf, spawnServer, type LfRun, type ServerProcess } from './harness.js';
+import { configureOffline, hasScript, PtySession, runLf, spawnServer, type LfRun, type ServerProcess } from './harness.js';
 
 const SAMPLES = sharedPath('corpora', 'llamafarm', 'demos', 'static_samples');
 
@@ -237,7 +237,19 @@ describe('lf: a full session from an empty data dir', { skip: needShared('corpor
     assert.equal(r.stdout, '');
   });
 
-  test('projects delete removes the project', async () => {
+  test('projects delete asks in a terminal: "n" keeps the project; --yes does not ask', { skip: hasScript() ? false : 'needs `script` (util-linux)' }, async () => {
+    const pty = new PtySession(['--server', server.url, 'projects', 'delete', 'farm'], { env: { LF_NAMESPACE: 'org' } });
+    await pty.waitFor(/Delete project org\/farm with its files, vectors, sessions and events\? \[y\/N\] /);
+    pty.write('n\n');
+    await pty.waitFor(/Not deleted\./);
+    assert.equal(await pty.close(), 0, pty.text);
+    const listed = JSON.parse((await lf(['projects', 'list', '--json'])).stdout);
+    assert.ok(listed.projects.some((p: any) => p.name === 'farm'), 'still there');
+    const help = await lf(['projects', 'delete', '--help']);
+    assert.match(help.stdout, /-y, --yes +do not ask for confirmation/);
+  });
+
+  test('projects delete removes the project (not asked without a terminal)', async () => {
     const r = await lf(['projects', 'delete', 'farm']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'Deleted project org/farm\n');

@@ -10,7 +10,7 @@ import { DEFAULT_SERVER, projectPath, resolveServerUrl } from '../../src/cli/htt
 import { expandInputs } from '../../src/cli/files.js';
 import { formatTable, humanBytes } from '../../src/cli/output.js';
 import { sseJson } from '../../src/cli/sse.js';
-import { describeIngestResult } from '../../src/cli/task-report.js';
+import { describeIngestResult, taskFailure } from '../../src/cli/task-report.js';
 import { progressLabel } from '../../src/cli/task-wait.js';
 import { findFile } from '../../src/cli/commands/datasets.js';
 import { followDownload, modelPath, type DownloadEvent } from '../../src/cli/commands/models.js';
@@ -112,10 +112,24 @@ describe('lf pieces', () => {
       { filename: 'b.md', status: 'skipped', reason: 'duplicate' },
       { filename: 'c.bin', status: 'failed', error: 'no parser' },
     ] };
-    const expected = ['1 processed, 1 skipped, 1 failed; 12 chunks stored, 3 already stored', '  skipped: b.md (duplicate)', '  failed: c.bin: no parser'];
+    const expected = ['1 processed, 1 skipped, 1 failed; 12 chunks stored, 3 already stored', '  failed: c.bin: no parser', '  skipped: b.md (duplicate)'];
+    // Older servers of ours: plain objects under `details`.
     assert.deepEqual(describeIngestResult(ours), expected);
+    // The original's pairs under `details`.
     const original = { ...ours, details: ours.details.map((d) => [d.status !== 'failed', d]) };
     assert.deepEqual(describeIngestResult(original), expected);
+    // Ours now: the pairs under `details` and the objects under `files` (read first).
+    const current = { ...original, files: ours.details };
+    assert.deepEqual(describeIngestResult(current), expected);
+  });
+
+  test('identical per-file errors read as one line with a count; the failure message does not repeat them', () => {
+    const files = Array.from({ length: 17 }, (_, i) => ({ filename: `f${i}.txt`, status: 'failed', error: 'embedder unreachable' }));
+    files.push({ filename: 'odd.bin', status: 'failed', error: 'no parser' });
+    const result = { processed_files: 0, skipped_files: 0, failed_files: 18, stored_count: 0, skipped_count: 0, files, details: files.map((f) => [false, f]) };
+    assert.deepEqual(describeIngestResult(result).slice(1), ['  failed: embedder unreachable (17 files: f0.txt, f1.txt, f2.txt and 14 more)', '  failed: odd.bin: no parser']);
+    const err = taskFailure({ task_id: 't1', state: 'FAILURE', error: 'x'.repeat(2500), result } as never);
+    assert.equal(err?.message, 'task t1 failed: 18 file(s) failed (reasons above)');
   });
 
   test('sseJson reads data frames split anywhere, skips comments, stops at [DONE]', async () => {

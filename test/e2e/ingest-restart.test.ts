@@ -51,8 +51,8 @@ test('a task interrupted by SIGKILL is finished after a restart, without duplica
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(task.state, 'SUCCESS', JSON.stringify(task).slice(0, 1000));
-    assert.equal(task.result.failed_files, 0, JSON.stringify(task.result.details.map((d: any) => d.error)));
-    const expected = task.result.details.reduce((a: number, d: any) => a + d.chunks, 0);
+    assert.equal(task.result.failed_files, 0, JSON.stringify(task.result.files.map((d: any) => d.error)));
+    const expected = task.result.files.reduce((a: number, d: any) => a + d.chunks, 0);
     assert.ok(expected > 100);
     assert.equal(await server.stop('SIGTERM'), 0);
 

@@ -121,8 +121,8 @@ test('two API processes and two lf workers share a data dir, Redis and Postgres;
       await sleep(100);
     }
     assert.equal(task.state, 'SUCCESS', JSON.stringify(task).slice(0, 1000));
-    assert.equal(task.result.failed_files, 0, JSON.stringify(task.result.details.map((d: any) => d.error)));
-    const expected = task.result.details.reduce((n: number, d: any) => n + d.chunks, 0);
+    assert.equal(task.result.failed_files, 0, JSON.stringify(task.result.files.map((d: any) => d.error)));
+    const expected = task.result.files.reduce((n: number, d: any) => n + d.chunks, 0);
     assert.ok(rowsAtKill < expected, `the kill came before every chunk was stored (${rowsAtKill} of ${expected})`);
     t.diagnostic(`${rowsAtKill} of ${expected} chunks stored when the worker was killed`);
     assert.ok(expected > seen.meta.stored_count);

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { tempDir } from './tmp.js';
 import { freePort } from './ports.js';
+import { outOfProcessBackend } from './tier.js';
 
 export interface PostgresServer {
   /** The server's URL (no schema chosen). */
@@ -34,6 +35,8 @@ function findBinDir(): string | undefined {
 
 /** `false` when a Postgres server is available (LF_TEST_PG_URL or installed binaries), else a skip reason. */
 export function needPostgres(): false | string {
+  const tier = outOfProcessBackend('PostgreSQL');
+  if (tier) return tier;
   if (process.env.LF_TEST_PG_URL) return false;
   return findBinDir() ? false : 'needs PostgreSQL: set LF_TEST_PG_URL, or install it (`apt-get install -y postgresql`)';
 }

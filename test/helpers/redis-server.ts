@@ -10,6 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { tempDir } from './tmp.js';
 import { freePort } from './ports.js';
+import { outOfProcessBackend } from './tier.js';
 
 export const REDIS_BIN = process.env.REDIS_SERVER_BIN ?? 'redis-server';
 
@@ -24,6 +25,8 @@ let available: boolean | undefined;
 
 /** `false` when redis-server can run here, else a skip reason. */
 export function needRedis(): false | string {
+  const tier = outOfProcessBackend('Redis');
+  if (tier) return tier;
   available ??= spawnSync(REDIS_BIN, ['--version'], { stdio: 'ignore' }).status === 0;
   return available ? false : `needs ${REDIS_BIN} (install it with \`apt-get install -y redis-server\`)`;
 }

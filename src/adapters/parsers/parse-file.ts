@@ -27,6 +27,11 @@ export interface ParseFileResult {
   /** Canonical type of the parser that produced the documents, e.g. `PDFParser`. */
   parser: string;
   chunks: Chunk[];
+  /**
+   * Set when another parser read the file after the one its name or type called for found it malformed: e.g. a
+   * `.docx` that is no Word document, read as text ("x.docx is not a DOCX file (…); it was read as plain text").
+   */
+  notice?: string;
 }
 
 /** One parser's failed try. */
@@ -49,6 +54,16 @@ function overallReason(attempts: ParseAttempt[]): ParseFailureReason {
   const specific = attempts.find((a) => a.reason !== 'unsupported' && a.reason !== 'empty');
   if (specific) return specific.reason;
   return attempts.some((a) => a.reason === 'empty') ? 'empty' : 'unsupported';
+}
+
+const FORMAT_NAMES: Record<string, string> = { DocxParser: 'DOCX', ExcelParser: 'XLSX', PDFParser: 'PDF', JSONParser: 'JSON', CSVParser: 'CSV', HTMLParser: 'HTML' };
+
+/** What a fallback's success means for the user: the file is not what its name says. */
+function fallbackNotice(filename: string, attempts: ParseAttempt[], used: string): string | undefined {
+  const wrong = attempts.find((a) => a.reason === 'malformed' && FORMAT_NAMES[a.parser]);
+  if (!wrong) return undefined;
+  const how = used === 'TextParser' ? 'plain text' : `${used}`;
+  return `${filename} is not a ${FORMAT_NAMES[wrong.parser]} file (${wrong.message}); it was read as ${how}`;
 }
 
 function failure(input: ParserInput, attempts: ParseAttempt[]): FileParseError {
@@ -115,7 +130,8 @@ export async function parseFile(entries: ParserEntry[], input: ParserInput, o: P
         attempts.push({ parser: parser.type, reason: 'empty', message: 'no text' });
         continue;
       }
-      return { documents, parser: parser.type, chunks: chunkDocuments(documents, parser, entry, input, o.log) };
+      const notice = attempts.length ? fallbackNotice(input.filename, attempts, parser.type) : undefined;
+      return { documents, parser: parser.type, chunks: chunkDocuments(documents, parser, entry, input, o.log), ...(notice ? { notice } : {}) };
     } catch (err) {
       if (o.signal?.aborted) throw o.signal.reason;
       const message = err instanceof Error ? err.message : String(err);

@@ -5,6 +5,8 @@ export interface ChatMessage {
   name?: string;
   tool_calls?: ToolCall[];
   tool_call_id?: string;
+  /** Stored history only: the answer stopped early because the client disconnected mid-stream. */
+  interrupted?: boolean;
 }
 
 export interface ToolCall {

@@ -23,7 +23,7 @@ const ChatCompletion = Type.Object(
     id: Type.String(),
     object: Type.Literal('chat.completion'),
     created: Type.Integer(),
-    model: Type.String({ description: "The provider's model id" }),
+    model: Type.String({ description: "The provider's model id; the configured model name for local model files (never a path)" }),
     choices: Type.Array(
       Type.Object(
         {
@@ -40,6 +40,7 @@ const ChatCompletion = Type.Object(
   { ...open, description: 'chat.completion; with `stream: true` a text/event-stream of chat.completion.chunk frames ending with `data: [DONE]`' },
 );
 const HistoryMessage = Type.Object({ role: Type.String(), content: Type.Union([Type.String(), Type.Null()]) }, open);
+const OpenAIModel = Type.Object({ id: Type.String(), object: Type.Literal('model'), created: Type.Integer(), owned_by: Type.String() });
 const ListedModel = Type.Object({ name: Type.String(), provider: Type.String(), model: Type.String(), default: Type.Boolean() }, open);
 
 /** Heartbeat comment interval while nothing else is written (retrieval, waiting for the first token). */
@@ -156,12 +157,15 @@ export function chatRoutes(app: FastifyInstance, ctx: AppContext, o: ChatRouteOp
         tags: ['chat', 'mcp'],
         summary: "The project's configured models; `default` marks the one used when a request names none",
         params: ProjectParams,
-        response: { 200: Type.Object({ total: Type.Integer(), models: Type.Array(ListedModel) }), ...errors(404, 422) },
+        description: "The reference's `{total, models}` with OpenAI's `{object: 'list', data}` beside it, so OpenAI clients' `models.list()` works.",
+        response: { 200: Type.Object({ object: Type.Literal('list'), data: Type.Array(OpenAIModel), total: Type.Integer(), models: Type.Array(ListedModel) }), ...errors(404, 422) },
       },
     },
     async (req) => {
       const models = await ctx.chat.models(req.params.namespace, req.params.project);
-      return { total: models.length, models };
+      // OpenAI's model objects: `id` is what a request's `model` takes (the configured name).
+      const data = models.map((m) => ({ id: m.name, object: 'model' as const, created: 0, owned_by: m.provider }));
+      return { object: 'list' as const, data, total: models.length, models };
     },
   );
 }

@@ -95,7 +95,17 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
         consumes: ['multipart/form-data'],
         params: DatasetParams,
         response: {
-          200: Type.Object({ filename: Type.String(), hash: Type.String(), processed: Type.Boolean(), skipped: Type.Boolean(), size: Type.Integer() }, open),
+          200: Type.Object(
+            {
+              filename: Type.String(),
+              hash: Type.String(),
+              processed: Type.Boolean(),
+              skipped: Type.Boolean({ description: 'The same bytes were already in the dataset' }),
+              size: Type.Integer(),
+              duplicate_of: Type.Optional(Type.String({ description: 'When skipped: the name of the file already holding these bytes, if it differs' })),
+            },
+            open,
+          ),
           ...errors(404, 413, 415, 422),
         },
       },

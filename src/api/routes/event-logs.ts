@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../../services/context.js';
 import { notFound, unprocessable } from '../../core/errors.js';
 import { errors, ProjectParams } from '../schemas.js';
+import { EVENT_TYPES } from '../../services/events.js';
 
 const open = { additionalProperties: true };
 const SubEvent = Type.Object({ timestamp: Type.String(), event_name: Type.String(), duration_ms: Type.Number(), data: Type.Record(Type.String(), Type.Unknown()) }, open);
@@ -47,7 +48,7 @@ export function eventLogRoutes(app: FastifyInstance, ctx: AppContext): void {
         summary: 'List event logs, newest first',
         params: ProjectParams,
         querystring: Type.Object({
-          type: Type.Optional(Type.String({ description: 'e.g. inference, rag_processing' })),
+          type: Type.Optional(Type.Union(EVENT_TYPES.map((t) => Type.Literal(t)), { description: `One of ${EVENT_TYPES.join(', ')}` })),
           start_time: Type.Optional(Type.String({ description: 'ISO 8601; events at or after' })),
           end_time: Type.Optional(Type.String({ description: 'ISO 8601; events at or before' })),
           limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),

@@ -52,7 +52,6 @@ export function exampleRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   const list = async () => ({ examples: await ctx.examples.list() });
   r.get('/v1/examples', { schema: { operationId: 'examples_list', tags, summary: 'List the example projects with their sizes', response: { 200: ExamplesList } } }, list);
-  r.get('/v1/examples/', { schema: { hide: true, response: { 200: ExamplesList } } }, list);
 
   r.get(
     '/v1/examples/datasets',

@@ -45,6 +45,7 @@ export function systemRoutes(app: FastifyInstance, ctx: AppContext): void {
                 Type.Object({ name: Type.String(), status: HealthStatus, message: Type.String(), latency_ms: Type.Number(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }, open),
               ),
               timestamp: Type.Integer(),
+              seeds: Type.Array(Type.String(), { description: 'Built-in seed projects (none yet); present for the original\'s clients' }),
             },
             open,
           ),

@@ -1,6 +1,7 @@
 /** `lf projects list|create|get|delete`. */
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
+import { canAsk, confirm } from '../confirm.js';
 import { projectPath } from '../http.js';
 import { printJson, printTable, println } from '../output.js';
 
@@ -67,9 +68,16 @@ export function registerProjects(program: Command): void {
 
   projects
     .command('delete <name>')
-    .description('delete a project with its files, vectors, sessions and events')
-    .action(async (name: string, _o, cmd: Command) => {
+    .description('delete a project with its files, vectors, sessions and events (asks first in a terminal)')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (name: string, o: { yes?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
+      if (!o.yes && canAsk({ input: process.stdin, output: process.stdout })) {
+        if (!(await confirm(`Delete project ${ctx.namespace}/${name} with its files, vectors, sessions and events?`))) {
+          println('Not deleted.');
+          return;
+        }
+      }
       const res = await ctx.client.delete<{ project: Project }>(projectPath(ctx.namespace, name));
       if (ctx.json) return printJson(res);
       println(`Deleted project ${ctx.namespace}/${name}`);

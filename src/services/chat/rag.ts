@@ -53,7 +53,7 @@ export function planRag(config: ProjectConfig, input: RagInput, conversation: re
   if (dbs.length === 0) return { run: false, reason: 'the project has no RAG databases' };
   const name = input.database ?? config.rag?.default_database;
   const db = (name ? dbs.find((d) => d.name === name) : undefined) ?? (input.database ? undefined : dbs[0]);
-  if (!db) return { run: false, reason: `database '${name}' not found` };
+  if (!db) return { run: false, reason: `database '${name}' not found (valid names: ${dbs.map((d) => d.name).join(', ')})` };
   const queries = input.queries.length ? input.queries : [latestUserText(conversation)].filter((q): q is string => q !== undefined);
   if (!queries.length) return { run: false, reason: 'no user message to search with' };
   const s = strategyConfig(db, input.retrievalStrategy);

@@ -50,6 +50,7 @@ export function extraOf(m: ChatMessage): string | null {
   if (m.name) e.name = m.name;
   if (m.tool_calls?.length) e.tool_calls = m.tool_calls;
   if (m.tool_call_id) e.tool_call_id = m.tool_call_id;
+  if (m.interrupted) e.interrupted = true;
   return Object.keys(e).length ? JSON.stringify(e) : null;
 }
 

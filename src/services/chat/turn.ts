@@ -3,7 +3,8 @@
  * history, work out what the request adds, retrieve context, offer the project's MCP tools, call the model (with the
  * server-side tool loop, `tool-loop.ts`), append the new messages, the tool messages and the answer to the history,
  * record the `inference` event. Non-stream turns return a `chat.completion`; stream
- * turns yield `chat.completion.chunk`s. Nothing is stored when the model call fails or is aborted.
+ * turns yield `chat.completion.chunk`s. Nothing is stored when the model call fails; a stream whose client leaves
+ * mid-answer stores the partial answer marked `interrupted`.
  */
 import { RuntimeError, type ChatMessage, type ChatRequest, type ChatResult, type ChatRuntime, type ToolDefinition } from '../../adapters/runtimes/types.js';
 import type { ModelConfig, ProjectConfig } from '../../config/schema.js';
@@ -12,7 +13,7 @@ import { newMessages } from './conversation.js';
 import type { InferenceEvent } from './inference-event.js';
 import { configPrompts, isSystem, modelMessages, systemPrompt } from './prompts.js';
 import { planRag, runRag } from './rag.js';
-import { ChunkBuilder, completionFromResult } from './responses.js';
+import { ChunkBuilder, completionFromResult, publicModelId } from './responses.js';
 import { TurnTools } from './server-tools.js';
 import type { SessionStore } from './sessions.js';
 import { ToolLoop } from './tool-loop.js';
@@ -69,7 +70,7 @@ export class ChatTurn {
       prep = await this.prepare(signal);
       const loop = this.toolLoop(prep);
       const result = await loop.complete(signal);
-      const completion = completionFromResult(result, model.model);
+      const completion = completionFromResult(result, model.model, (id) => publicModelId(id, model));
       await this.store(prep, result, loop.added);
       event.responseGenerated(completion);
       return completion;
@@ -85,12 +86,26 @@ export class ChatTurn {
   async *chunks(signal: AbortSignal): AsyncGenerator<ChatCompletionChunk> {
     const { event, model, input } = this.spec;
     let prep: Prepared | undefined;
+    let loop: ToolLoop | undefined;
+    let stream: AsyncGenerator<ChatCompletionChunk, ChatResult> | undefined;
     let done = false;
+    // What the client was sent of the answer so far: kept, marked interrupted, if the client leaves mid-answer.
+    let partial = '';
     try {
       prep = await this.prepare(signal);
-      const builder = new ChunkBuilder(model.model);
-      const loop = this.toolLoop(prep);
-      const result = yield* loop.stream(builder, signal);
+      const builder = new ChunkBuilder(model.model, (id) => publicModelId(id, model));
+      loop = this.toolLoop(prep);
+      stream = loop.stream(builder, signal);
+      let result: ChatResult;
+      for (;;) {
+        const next = await stream.next();
+        if (next.done) {
+          result = next.value;
+          break;
+        }
+        partial += next.value.choices[0]?.delta.content ?? '';
+        yield next.value;
+      }
       await this.store(prep, result, loop.added);
       event.streamComplete(loop.sent + 1);
       done = true;
@@ -99,12 +114,32 @@ export class ChatTurn {
     } catch (e) {
       const mapped = this.mapError(e);
       event.fail(signal.aborted ? CLIENT_GONE : mapped, true);
+      if (signal.aborted && prep && loop) await this.storeInterrupted(prep, loop.added, partial);
       done = true;
       throw mapped;
     } finally {
       // The consumer stopped reading (client gone) before the answer was complete.
-      if (!done) event.fail(CLIENT_GONE, true);
+      if (!done) {
+        event.fail(CLIENT_GONE, true);
+        await stream?.return(undefined as never).catch(() => undefined);
+        if (prep && loop) await this.storeInterrupted(prep, loop.added, partial);
+      }
       prep?.release();
+    }
+  }
+
+  /**
+   * A client that left mid-answer keeps what it was sent: the turn's messages and the partial answer, marked
+   * `interrupted` (decision 0131). Nothing is stored when no answer text was sent yet.
+   */
+  private async storeInterrupted(prep: Prepared, toolMessages: ChatMessage[], partial: string): Promise<void> {
+    const { sessionId, namespace, project } = this.spec;
+    if (!sessionId || !partial) return;
+    const answer: ChatMessage = { role: 'assistant', content: partial, interrupted: true };
+    try {
+      await this.deps.sessions.append(namespace, project, sessionId, [...prep.toStore, ...toolMessages, answer], prep.seedCount);
+    } catch {
+      /* the session store failing now must not mask the disconnect */
     }
   }
 

@@ -7,6 +7,7 @@ import type { ProjectsService } from '../projects.js';
 import type { DataLayout } from '../../storage/layout.js';
 import { DatasetFileStore } from '../../storage/dataset-files.js';
 import { TaskFailure, type TaskHandler } from '../../adapters/queues/types.js';
+import { summarizeErrors } from '../../core/error-groups.js';
 import { ingestFile, type FileDetail, type FileIngestDeps, type IngestStage } from './ingest-file.js';
 
 export const INGEST_DATASET = 'ingest_dataset';
@@ -18,7 +19,10 @@ export interface IngestResult {
   failed_files: number;
   stored_count: number;
   skipped_count: number;
-  details: FileDetail[];
+  /** The original's `[success, detail]` pairs, in file order (its clients destructure them; behavior.md §3.5). */
+  details: [boolean, FileDetail][];
+  /** The same outcomes as plain objects, one per file: what `lf`, the web app and the tests read. */
+  files: FileDetail[];
 }
 
 export function summarize(details: FileDetail[]): IngestResult {
@@ -28,7 +32,8 @@ export function summarize(details: FileDetail[]): IngestResult {
     failed_files: details.filter((d) => d.status === 'failed').length,
     stored_count: details.reduce((a, d) => a + d.stored_count, 0),
     skipped_count: details.reduce((a, d) => a + d.skipped_count, 0),
-    details,
+    details: details.map((d) => [d.status !== 'failed', d]),
+    files: details,
   };
 }
 
@@ -92,7 +97,8 @@ export function ingestDatasetHandler(deps: FileIngestDeps & { projects: Projects
     }
     const result = summarize(details);
     if (metas.length > 0 && result.failed_files === metas.length) {
-      throw new TaskFailure(`${result.failed_files} of ${metas.length} files failed: ${details.map((d) => `${d.filename}: ${d.error}`).join('; ')}`, result);
+      const reasons = summarizeErrors(details.map((d) => ({ item: d.filename, error: d.error ?? 'unknown error' })));
+      throw new TaskFailure(`${result.failed_files} of ${metas.length} files failed: ${reasons}`, result);
     }
     return result;
   };

@@ -27,6 +27,8 @@ export interface FileDetail {
   skipped_count: number;
   error: string | null;
   reason: string | null;
+  /** Things the user should know about a file that was still ingested (e.g. a `.docx` that is no DOCX). */
+  warnings?: string[];
 }
 
 export interface FileIngestDeps {
@@ -81,6 +83,7 @@ export async function ingestFile(deps: FileIngestDeps, job: FileIngestJob): Prom
     });
     throwIfAborted(job.signal);
     detail.parser = prepared.parser;
+    if (prepared.warnings.length) detail.warnings = prepared.warnings;
     detail.extractors = prepared.extractors;
     detail.chunks = prepared.chunks.length;
     ev.sub('file_parsed', { filename: meta.original_file_name, parsers: [prepared.parser], mime_type: meta.mime_type, documents: prepared.documentCount });

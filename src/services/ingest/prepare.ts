@@ -52,7 +52,7 @@ export async function prepareFile(input: PrepareInput): Promise<PreparedFile> {
     documentCount: parsed.documents.length,
     chunks,
     extractors: extracted.applied,
-    warnings,
+    warnings: parsed.notice ? [parsed.notice, ...warnings] : warnings,
   };
   if (input.embedder && chunks.length) {
     const embedder = createEmbedder(input.embedder.type, input.embedder.config);

@@ -8,7 +8,7 @@ import type { ProjectsService } from '../projects.js';
 import type { RagResources } from './resources.js';
 import type { DatabaseConfig, EmbeddingStrategyConfig, ProjectConfig, RagConfig, RetrievalStrategyConfig } from '../../config/schema.js';
 import { schemaIssues, summarizeIssues, type ConfigIssue } from '../../config/validate.js';
-import { badRequest, conflict, notFound, unprocessable } from '../../core/errors.js';
+import { badRequest, conflict, notFound, unprocessable, validNames } from '../../core/errors.js';
 import { redactSecrets, restoreSecrets } from '../../config/secrets.js';
 
 export const RAG_NOT_CONFIGURED = 'RAG not configured for this project';
@@ -24,7 +24,7 @@ export function resolveDatabase(config: ProjectConfig, name?: string | null): Da
   const dbs = requireRag(config).databases ?? [];
   if (name) {
     const db = dbs.find((d) => d.name === name);
-    if (!db) throw notFound(`Database '${name}' not found`);
+    if (!db) throw notFound(`Database '${name}' not found. Valid names: ${validNames(dbs.map((d) => d.name), 'rag.databases')}`);
     return db;
   }
   const db = dbs.find((d) => d.name === config.rag?.default_database) ?? dbs[0];

@@ -96,6 +96,8 @@ describe('parseFile', { skip }, () => {
     assert.equal(r.parser, 'TextParser');
     assert.equal(r.chunks[0].metadata.parse_fallback, 'text');
     assert.match(r.chunks[0].text, /^Q3 2024 Financial Report/);
+    // …and says the file is not what its name claims.
+    assert.match(r.notice ?? '', /^quarterly_financial_report\.xlsx is not a XLSX file \(not an Excel document.*\); it was read as plain text$/);
     // invalid JSON with a JSONParser entry: the final text fallback reads it
     const json = await parseFile([{ type: 'JSONParser' }], await inputFor(corpus('docs/unstructured/fake-incomplete-json.txt'), 'broken.json'));
     assert.equal(json.parser, 'TextParser');
