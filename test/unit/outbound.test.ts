@@ -169,3 +169,32 @@ describe('outboundFetch', () => {
     await assert.rejects(pending, /stop/);
   });
 });
+
+describe('drivers that cannot take our lookup (Chroma, Postgres) check their host before connecting', () => {
+  afterEach(() => configureOutbound([]));
+
+  test('a Chroma host or a Postgres URL resolving to the metadata address is refused', async () => {
+    configureOutbound([], { lookup: testLookup });
+    const { ChromaStore } = await import('../../src/adapters/stores/chroma/store.js');
+    const { chromaOptionsFromConfig } = await import('../../src/adapters/stores/chroma/config.js');
+    const opts = chromaOptionsFromConfig('/nonexistent/store', 'main_db', { host: 'metadata.test', port: 8000 });
+    const { StoreError } = await import('../../src/adapters/stores/types.js');
+    const isStoreError = (code: string) => (e: unknown) => e instanceof StoreError && e.code === code;
+    await assert.rejects(ChromaStore.open(opts), (e: unknown) => isStoreError('unavailable')(e) && /metadata\.test resolves to 169\.254\.169\.254/.test((e as Error).message));
+    const { acquirePool } = await import('../../src/adapters/stores/pgvector/pool.js');
+    await assert.rejects(acquirePool('postgres://lf:pw@metadata.test:5432/vectors', 1), (e: unknown) => isStoreError('unavailable')(e) && /metadata\.test resolves to 169\.254\.169\.254/.test((e as Error).message));
+  });
+});
+
+describe('settings', () => {
+  test('LF_MCP_ALLOW_STDIO and LF_OUTBOUND_ALLOW are read from the environment', async () => {
+    const { loadSettings } = await import('../../src/core/settings.js');
+    const off = loadSettings({ dataDir: '/tmp/x' }, {});
+    assert.equal(off.mcpAllowStdio, false);
+    assert.deepEqual(off.outboundAllow, []);
+    const on = loadSettings({ dataDir: '/tmp/x' }, { LF_MCP_ALLOW_STDIO: '1', LF_OUTBOUND_ALLOW: 'ollama.lan, 10.0.0.0/8,' });
+    assert.equal(on.mcpAllowStdio, true);
+    assert.deepEqual(on.outboundAllow, ['ollama.lan', '10.0.0.0/8']);
+    assert.equal(loadSettings({ dataDir: '/tmp/x' }, { LF_MCP_ALLOW_STDIO: '0' }).mcpAllowStdio, false);
+  });
+});

@@ -50,7 +50,7 @@ export function projectRoutes(app: FastifyInstance, ctx: AppContext): void {
           name: ResourceName('Project name: 1-64 of letters, digits, _ and -, starting with a letter or digit'),
           config_template: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'default, server, rag, or a custom template name' })),
         }),
-        response: { 200: ProjectEnvelope, ...errors(400, 404, 409, 422) },
+        response: { 200: ProjectEnvelope, ...errors(400, 403, 404, 409, 422) },
       },
     },
     async (req) => ({ project: await ctx.projects.create(req.params.namespace, req.body.name, req.body.config_template) }),
@@ -71,11 +71,13 @@ export function projectRoutes(app: FastifyInstance, ctx: AppContext): void {
         operationId: 'project_update',
         tags,
         summary: 'Replace the project configuration (validated before anything is written)',
+        description:
+          'Secrets come back as ******** in every answer; sending the placeholder back keeps the stored value. A config that adds or changes a command (an MCP server with transport stdio) is refused with 403 unless the server runs with LF_MCP_ALLOW_STDIO=1; link-local and cloud-metadata addresses in URLs are a 422.',
         params: ProjectParams,
         body: Type.Object({
           config: Type.Object({}, { additionalProperties: true, description: 'The whole llamafarm.yaml as JSON; schema: components.schemas.LlamaFarmConfig' }),
         }),
-        response: { 200: ProjectEnvelope, ...errors(400, 404, 422) },
+        response: { 200: ProjectEnvelope, ...errors(400, 403, 404, 422) },
       },
     },
     async (req) => ({ project: await ctx.projects.update(req.params.namespace, req.params.project, req.body.config) }),

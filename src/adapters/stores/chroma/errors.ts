@@ -11,7 +11,7 @@ export function isNotFound(err: unknown): boolean {
 export function toStoreError(err: unknown, where: string): StoreError {
   if (err instanceof StoreError) return err;
   const message = (err as Error)?.message ?? String(err);
-  if (err instanceof ChromaConnectionError || /fetch failed|ECONNREFUSED|Failed to connect/i.test(message)) {
+  if (err instanceof ChromaConnectionError || /fetch failed|ECONNREFUSED|Failed to connect|outbound connection refused/i.test(message)) {
     return new StoreError(`ChromaStore cannot reach the Chroma server at ${where}: ${message}`, 'unavailable');
   }
   if (/expecting embedding with dimension|dimension of \d+|dimensionality/i.test(message)) return new StoreError(`ChromaStore: ${message}`, 'dimension_mismatch');
