@@ -7,6 +7,7 @@ import Type, { type Static, type TSchema } from 'typebox';
 import { splitThinking } from '../../adapters/runtimes/think-splitter.js';
 import type { ChatMessage, ToolDefinition } from '../../adapters/runtimes/types.js';
 import { badRequest, unprocessable } from '../../core/errors.js';
+import { DEFAULT_SOURCES_LIMIT, MAX_SOURCES_LIMIT } from './sources.js';
 import type { ChatInput, SamplingInput } from './types.js';
 
 const open = { additionalProperties: true };
@@ -84,6 +85,8 @@ export const ChatCompletionBodySchema = Type.Object(
     rag_score_threshold: Type.Optional(nullable(Type.Number({ minimum: 0, maximum: 1 }))),
     rag_queries: Type.Optional(nullable(Type.Array(Type.String(), { maxItems: 32, description: 'Custom retrieval queries, run concurrently and merged' }))),
     n_ctx: Type.Optional(nullable(PositiveInt('Context size for the universal runtime'))),
+    include_sources: Type.Optional(nullable(Type.Boolean({ description: 'Add the retrieved context as `sources` (stream: one `{"type":"sources"}` event before the first token)' }))),
+    sources_limit: Type.Optional(nullable(Type.Integer({ minimum: 1, maximum: MAX_SOURCES_LIMIT, description: `Sources returned at most (default ${DEFAULT_SOURCES_LIMIT})` }))),
     think: Type.Optional(nullable(Type.Boolean({ description: 'Thinking/reasoning mode for models that support it' }))),
     thinking_budget: Type.Optional(nullable(Type.Integer({ minimum: 0, description: 'Thinking tokens when think is true (default 1024)' }))),
   },
@@ -177,6 +180,7 @@ export function normaliseRequest(body: ChatCompletionBody): ChatInput {
     extra,
   };
   if (def(body.model) && body.model) input.model = body.model;
+  if (body.include_sources === true) input.sources = { limit: body.sources_limit ?? DEFAULT_SOURCES_LIMIT };
   if (tools) input.tools = tools;
   if (body.tool_choice !== undefined && body.tool_choice !== null) input.toolChoice = body.tool_choice;
   return input;
