@@ -22,6 +22,12 @@ export const MCP_OPERATIONS: Record<string, [string, string]> = {
   database_update: ['patch', '/v1/projects/{namespace}/{project}/rag/databases/{database}'],
   database_delete: ['delete', '/v1/projects/{namespace}/{project}/rag/databases/{database}'],
   task_get: ['get', '/v1/projects/{namespace}/{project}/tasks/{task_id}'],
+  // Issue 18: the prompts API is tagged mcp too.
+  prompts_list: ['get', '/v1/projects/{namespace}/{project}/prompts'],
+  prompt_create: ['post', '/v1/projects/{namespace}/{project}/prompts'],
+  prompt_get: ['get', '/v1/projects/{namespace}/{project}/prompts/{name}'],
+  prompt_update: ['put', '/v1/projects/{namespace}/{project}/prompts/{name}'],
+  prompt_delete: ['delete', '/v1/projects/{namespace}/{project}/prompts/{name}'],
 };
 
 describe('OpenAPI document and docs', () => {
