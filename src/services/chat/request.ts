@@ -7,6 +7,7 @@ import Type, { type Static, type TSchema } from 'typebox';
 import { splitThinking } from '../../adapters/runtimes/think-splitter.js';
 import type { ChatMessage, ToolDefinition } from '../../adapters/runtimes/types.js';
 import { badRequest, unprocessable } from '../../core/errors.js';
+import { checkResponseFormat } from './response-format.js';
 import { DEFAULT_SOURCES_LIMIT, MAX_SOURCES_LIMIT } from './sources.js';
 import type { ChatInput, SamplingInput } from './types.js';
 
@@ -154,7 +155,8 @@ export function normaliseRequest(body: ChatCompletionBody): ChatInput {
   if (body.think === true && sampling.max_tokens === undefined) sampling.max_tokens = THINKING_ANSWER_TOKENS;
 
   const extra: Record<string, unknown> = {};
-  if (def(body.response_format)) extra.response_format = body.response_format;
+  // Validated here for every provider (422), forwarded as the client sent it.
+  if (def(body.response_format) && checkResponseFormat(body.response_format)) extra.response_format = body.response_format;
   if (def(body.logit_bias)) extra.logit_bias = body.logit_bias;
   if (def(body.n_ctx)) extra.n_ctx = body.n_ctx;
   const tools = def(body.tools) && body.tools.length ? (body.tools as ToolDefinition[]) : undefined;
