@@ -28,6 +28,11 @@ export const MCP_OPERATIONS: Record<string, [string, string]> = {
   prompt_get: ['get', '/v1/projects/{namespace}/{project}/prompts/{name}'],
   prompt_update: ['put', '/v1/projects/{namespace}/{project}/prompts/{name}'],
   prompt_delete: ['delete', '/v1/projects/{namespace}/{project}/prompts/{name}'],
+  rag_judgment_create: ['post', '/v1/projects/{namespace}/{project}/rag/judgments'],
+  rag_judgments_list: ['get', '/v1/projects/{namespace}/{project}/rag/judgments'],
+  rag_judgments_delete: ['delete', '/v1/projects/{namespace}/{project}/rag/judgments'],
+  rag_judgment_delete: ['delete', '/v1/projects/{namespace}/{project}/rag/judgments/{judgment_id}'],
+  rag_evaluate: ['post', '/v1/projects/{namespace}/{project}/rag/evaluate'],
 };
 
 describe('OpenAPI document and docs', () => {
