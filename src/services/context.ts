@@ -19,6 +19,7 @@ import { openTaskQueue, taskBackendKind, taskQueueSettingsFromEnv } from '../ada
 import type { TaskQueue } from '../adapters/queues/types.js';
 import { TasksService } from './tasks.js';
 import { RagResources } from './rag/resources.js';
+import { evaluateHandler, RAG_EVALUATE } from './eval/evaluate.js';
 import { DatasetsService } from './datasets.js';
 import { RetrievalService } from './rag/retrieval.js';
 import { DatabasesService } from './rag/databases.js';
@@ -103,6 +104,7 @@ export async function createContext(settings: Settings, log?: Logger, o: Context
   const tasks = new TasksService(queue);
   const datasets = new DatasetsService(projects, layout, queue, resources, settings.maxUploadBytes);
   const retrieval = new RetrievalService(projects, resources, { resolveModelPath });
+  queue.register(RAG_EVALUATE, evaluateHandler({ search: (ns, p, q) => retrieval.search(ns, p, q) }));
   closers.push(() => retrieval.close());
   const databases = new DatabasesService(projects, resources);
   const examples = new ExamplesService({ root: defaultExamplesDir(), projects, datasets, maxUploadBytes: settings.maxUploadBytes, log: logger });

@@ -22,6 +22,17 @@ export const MCP_OPERATIONS: Record<string, [string, string]> = {
   database_update: ['patch', '/v1/projects/{namespace}/{project}/rag/databases/{database}'],
   database_delete: ['delete', '/v1/projects/{namespace}/{project}/rag/databases/{database}'],
   task_get: ['get', '/v1/projects/{namespace}/{project}/tasks/{task_id}'],
+  // Issue 18: the prompts API is tagged mcp too.
+  prompts_list: ['get', '/v1/projects/{namespace}/{project}/prompts'],
+  prompt_create: ['post', '/v1/projects/{namespace}/{project}/prompts'],
+  prompt_get: ['get', '/v1/projects/{namespace}/{project}/prompts/{name}'],
+  prompt_update: ['put', '/v1/projects/{namespace}/{project}/prompts/{name}'],
+  prompt_delete: ['delete', '/v1/projects/{namespace}/{project}/prompts/{name}'],
+  rag_judgment_create: ['post', '/v1/projects/{namespace}/{project}/rag/judgments'],
+  rag_judgments_list: ['get', '/v1/projects/{namespace}/{project}/rag/judgments'],
+  rag_judgments_delete: ['delete', '/v1/projects/{namespace}/{project}/rag/judgments'],
+  rag_judgment_delete: ['delete', '/v1/projects/{namespace}/{project}/rag/judgments/{judgment_id}'],
+  rag_evaluate: ['post', '/v1/projects/{namespace}/{project}/rag/evaluate'],
 };
 
 /** Issue 17 (the data loop): its read-only operations and cancel are MCP tools too. */

@@ -19,6 +19,23 @@ const open = { additionalProperties: true };
 const SessionParams = Type.Object({ ...ProjectParams.properties, session_id: Type.String({ description: 'Session id' }) });
 
 const Usage = Type.Object({ prompt_tokens: Type.Integer(), completion_tokens: Type.Integer(), total_tokens: Type.Integer() }, open);
+const ChatSourceSchema = Type.Object(
+  {
+    index: Type.Integer(),
+    content: Type.String(),
+    source: Type.String(),
+    score: Type.Number(),
+    chunk_id: Type.String(),
+    document_id: Type.Union([Type.String(), Type.Null()]),
+    dataset: Type.Union([Type.String(), Type.Null()]),
+    database: Type.Union([Type.String(), Type.Null()]),
+    page: Type.Union([Type.Integer(), Type.String(), Type.Null()]),
+    start_position: Type.Union([Type.Integer(), Type.Null()]),
+    end_position: Type.Union([Type.Integer(), Type.Null()]),
+    metadata: Type.Record(Type.String(), Type.Unknown()),
+  },
+  { description: 'A cited chunk; index n is "Source n" of the context the model saw' },
+);
 const ChatCompletion = Type.Object(
   {
     id: Type.String(),
@@ -37,6 +54,8 @@ const ChatCompletion = Type.Object(
     ),
     usage: Type.Optional(Usage),
     thinking: Type.Optional(Type.Object({ content: Type.String(), tokens: Type.Union([Type.Integer(), Type.Null()]) })),
+    sources: Type.Optional(Type.Array(ChatSourceSchema, { description: 'Only with `include_sources`: the retrieved chunks as numbered in the context' })),
+    sources_reason: Type.Optional(Type.String({ description: 'Why `sources` is empty (retrieval skipped or failed)' })),
   },
   { ...open, description: 'chat.completion; with `stream: true` a text/event-stream of chat.completion.chunk frames ending with `data: [DONE]`' },
 );

@@ -11,6 +11,7 @@ import { loadLimits } from '../../core/settings.js';
 /** A query past this many characters is not a query (LF_MAX_QUERY_CHARS, read at start). */
 const MAX_QUERY_CHARS = loadLimits().maxQueryChars;
 import { ragDataRoutes } from './rag-data.js';
+import { recordRagQuery } from '../../services/rag/query-log.js';
 
 const open = { additionalProperties: true };
 /**
@@ -92,6 +93,15 @@ const DatabaseFields = {
   default_retrieval_strategy: Type.Optional(Type.String()),
 };
 
+/** The request's search settings as the query history records them (nulls and unset fields left out). */
+function querySettings(b: Static<typeof QueryBody>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of ['top_k', 'score_threshold', 'metadata_filters', 'hybrid_alpha', 'rerank_model', 'query_expansion', 'max_tokens', 'retrieval_strategy'] as const) {
+    if (b[k] !== null && b[k] !== undefined) out[k] = b[k];
+  }
+  return out;
+}
+
 export function ragRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const base = '/v1/projects/:namespace/:project/rag';
@@ -130,11 +140,23 @@ export function ragRoutes(app: FastifyInstance, ctx: AppContext): void {
           queryExpansion: b.query_expansion,
         },
       });
+      const elapsed = performance.now() - t0;
+      recordRagQuery(ctx.events, {
+        namespace: req.params.namespace,
+        project: req.params.project,
+        query: b.query,
+        database: out.databaseUsed,
+        strategy: out.strategyUsed,
+        settings: querySettings(b),
+        results: out.results,
+        latencyMs: elapsed,
+        origin: 'api',
+      });
       return {
         query: b.query,
         results: out.results,
         total_results: out.results.length,
-        processing_time_ms: Math.round((performance.now() - t0) * 100) / 100,
+        processing_time_ms: Math.round(elapsed * 100) / 100,
         retrieval_strategy_used: out.strategyUsed,
         database_used: out.databaseUsed,
       };

@@ -1,9 +1,12 @@
-/** `lf rag query`. */
+/** `lf rag query` and `lf rag eval`. */
 import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { projectPath } from '../http.js';
 import { numberIn, positiveInt } from '../option-parsers.js';
 import { oneLine, printJson, println, styled } from '../output.js';
+import { CliError, EXIT } from '../errors.js';
+import { waitForTask } from '../task-wait.js';
+import { formatEvalTable, type EvalResult } from '../../services/eval/evaluate.js';
 
 interface RagResult {
   content: string;
@@ -46,5 +49,30 @@ export function registerRag(program: Command): void {
       });
       const via = [res.database_used && `database ${res.database_used}`, res.retrieval_strategy_used && `strategy ${res.retrieval_strategy_used}`].filter(Boolean).join(', ');
       if (via) println(s.dim(`(${res.results.length} results; ${via})`));
+    });
+
+  rag
+    .command('eval')
+    .description("evaluate retrieval on the project's judged queries: nDCG, recall, MRR and latency per config")
+    .option('-d, --database <database>', "database (default: the project's default database)")
+    .option('-k <n>', 'cut-off for nDCG, Recall and MRR (default 10)', positiveInt)
+    .option('--strategy <name...>', 'retrieval strategies to compare side by side (default: the database default)')
+    .option('--hybrid-alpha <alpha>', 'hybrid strategies: weight of vector search (0–1)', numberIn(0, 1))
+    .action(async (o: { database?: string; k?: number; strategy?: string[]; hybridAlpha?: number }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const project = ctx.project();
+      const configs = (o.strategy?.length ? o.strategy : [undefined]).map((name) => ({
+        ...(name ? { name, retrieval_strategy: name } : {}),
+        ...(o.hybridAlpha !== undefined ? { hybrid_alpha: o.hybridAlpha } : {}),
+      }));
+      const started = await ctx.client.post<{ task_id: string; queries: number }>(projectPath(ctx.namespace, project, 'rag', 'evaluate'), {
+        database: o.database,
+        k: o.k,
+        configs,
+      });
+      const task = await waitForTask(ctx.client, ctx.namespace, project, started.task_id, { title: 'evaluating', progress: !ctx.json });
+      if (task.state !== 'SUCCESS') throw new CliError(`evaluation failed: ${task.error ?? 'unknown error'}`, EXIT.taskFailed);
+      if (ctx.json) return printJson(task.result);
+      println(formatEvalTable(task.result as unknown as EvalResult));
     });
 }

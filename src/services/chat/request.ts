@@ -7,6 +7,8 @@ import Type, { type Static, type TSchema } from 'typebox';
 import { splitThinking } from '../../adapters/runtimes/think-splitter.js';
 import type { ChatMessage, ToolDefinition } from '../../adapters/runtimes/types.js';
 import { badRequest, unprocessable } from '../../core/errors.js';
+import { checkResponseFormat } from './response-format.js';
+import { DEFAULT_SOURCES_LIMIT, MAX_SOURCES_LIMIT } from './sources.js';
 import type { ChatInput, SamplingInput } from './types.js';
 
 const open = { additionalProperties: true };
@@ -84,6 +86,8 @@ export const ChatCompletionBodySchema = Type.Object(
     rag_score_threshold: Type.Optional(nullable(Type.Number({ minimum: 0, maximum: 1 }))),
     rag_queries: Type.Optional(nullable(Type.Array(Type.String(), { maxItems: 32, description: 'Custom retrieval queries, run concurrently and merged' }))),
     n_ctx: Type.Optional(nullable(PositiveInt('Context size for the universal runtime'))),
+    include_sources: Type.Optional(nullable(Type.Boolean({ description: 'Add the retrieved context as `sources` (stream: one `{"type":"sources"}` event before the first token)' }))),
+    sources_limit: Type.Optional(nullable(Type.Integer({ minimum: 1, maximum: MAX_SOURCES_LIMIT, description: `Sources returned at most (default ${DEFAULT_SOURCES_LIMIT})` }))),
     think: Type.Optional(nullable(Type.Boolean({ description: 'Thinking/reasoning mode for models that support it' }))),
     thinking_budget: Type.Optional(nullable(Type.Integer({ minimum: 0, description: 'Thinking tokens when think is true (default 1024)' }))),
   },
@@ -151,7 +155,8 @@ export function normaliseRequest(body: ChatCompletionBody): ChatInput {
   if (body.think === true && sampling.max_tokens === undefined) sampling.max_tokens = THINKING_ANSWER_TOKENS;
 
   const extra: Record<string, unknown> = {};
-  if (def(body.response_format)) extra.response_format = body.response_format;
+  // Validated here for every provider (422), forwarded as the client sent it.
+  if (def(body.response_format) && checkResponseFormat(body.response_format)) extra.response_format = body.response_format;
   if (def(body.logit_bias)) extra.logit_bias = body.logit_bias;
   if (def(body.n_ctx)) extra.n_ctx = body.n_ctx;
   const tools = def(body.tools) && body.tools.length ? (body.tools as ToolDefinition[]) : undefined;
@@ -177,6 +182,7 @@ export function normaliseRequest(body: ChatCompletionBody): ChatInput {
     extra,
   };
   if (def(body.model) && body.model) input.model = body.model;
+  if (body.include_sources === true) input.sources = { limit: body.sources_limit ?? DEFAULT_SOURCES_LIMIT };
   if (tools) input.tools = tools;
   if (body.tool_choice !== undefined && body.tool_choice !== null) input.toolChoice = body.tool_choice;
   return input;

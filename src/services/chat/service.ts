@@ -14,6 +14,7 @@ import { listModels, selectModel, type ListedModel } from './models.js';
 import { normaliseRequest, type ChatCompletionBody } from './request.js';
 import { RuntimePool } from './runtime-pool.js';
 import { SESSION_ID_PATTERN, type SessionStore } from './sessions.js';
+import { recordChatRagQuery } from './query-history.js';
 import { ChatTurn } from './turn.js';
 import { modelVariationGenerator } from './variations.js';
 import type { ChatRetriever, ChatToolProvider } from './types.js';
@@ -66,7 +67,7 @@ export class ChatService {
     const event = new InferenceEvent(this.deps.events.start({ namespace: o.namespace, project: o.project, type: 'inference', config }));
     event.received({ messageCount: input.messages.length, model: model.name, ragEnabled: input.rag.enabled, stream: input.stream, sessionId });
     return new ChatTurn(
-      { sessions: this.sessions, retriever: this.deps.retriever, tools: this.deps.tools },
+      { sessions: this.sessions, retriever: this.deps.retriever, tools: this.deps.tools, onRagQuery: (q) => recordChatRagQuery(this.deps.events, q) },
       { namespace: o.namespace, project: o.project, config, model, runtime, input, sessionId, event },
     );
   }

@@ -5,13 +5,19 @@
  * (sessions-postgres.ts, `LF_METADATA_URL`, shared by API replicas: a lock held across processes and no cache).
  */
 import type { ChatMessage } from '../../adapters/runtimes/types.js';
+import type { ChatSource } from './sources.js';
 
 export const DEFAULT_SESSION_TTL_SECONDS = 1800;
 /** Session ids a client may choose. */
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** A stored message: an assistant answer keeps the sources it was given (citations, issue 18). */
+export interface StoredMessage extends ChatMessage {
+  sources?: ChatSource[];
+}
+
 export interface SessionHistory {
-  messages: ChatMessage[];
+  messages: StoredMessage[];
   /** How many leading messages are the config's seed prompts. */
   seedCount: number;
 }
@@ -45,15 +51,16 @@ export interface MessageRow {
   extra: string | null;
 }
 
-export function extraOf(m: ChatMessage): string | null {
-  const e: Partial<ChatMessage> = {};
+export function extraOf(m: StoredMessage): string | null {
+  const e: Partial<StoredMessage> = {};
   if (m.name) e.name = m.name;
   if (m.tool_calls?.length) e.tool_calls = m.tool_calls;
   if (m.tool_call_id) e.tool_call_id = m.tool_call_id;
   if (m.interrupted) e.interrupted = true;
+  if (m.sources?.length) e.sources = m.sources;
   return Object.keys(e).length ? JSON.stringify(e) : null;
 }
 
-export function messageOfRow(r: MessageRow): ChatMessage {
-  return r.extra ? { role: r.role, content: r.content, ...(JSON.parse(r.extra) as Partial<ChatMessage>) } : { role: r.role, content: r.content };
+export function messageOfRow(r: MessageRow): StoredMessage {
+  return r.extra ? { role: r.role, content: r.content, ...(JSON.parse(r.extra) as Partial<StoredMessage>) } : { role: r.role, content: r.content };
 }

@@ -12,11 +12,12 @@ import { upstreamError } from '../../core/errors.js';
 import { newMessages } from './conversation.js';
 import type { InferenceEvent } from './inference-event.js';
 import { configPrompts, isSystem, modelMessages, systemPrompt } from './prompts.js';
-import { planRag, runRag } from './rag.js';
+import { planRag, runRag, type RagOutcome, type RagPlan } from './rag.js';
 import { ChunkBuilder, completionFromResult, publicModelId } from './responses.js';
 import { TurnTools } from './server-tools.js';
-import type { SessionStore } from './sessions.js';
+import type { SessionStore, StoredMessage } from './sessions.js';
 import { ToolLoop } from './tool-loop.js';
+import { buildSources, sourcesEvent, type SourcesEvent, type TurnSources } from './sources.js';
 import type { ChatCompletion, ChatCompletionChunk, ChatInput, ChatRetriever, ChatToolProvider, RetrievedChunk } from './types.js';
 
 const CLIENT_GONE = new Error('cancelled: the client disconnected');
@@ -25,6 +26,16 @@ export interface TurnDeps {
   sessions: SessionStore;
   retriever?: ChatRetriever;
   tools?: ChatToolProvider;
+  /** Told of every retrieval a turn ran (the query history, `rag_query` events). */
+  onRagQuery?: (q: TurnRagQuery) => void;
+}
+
+export interface TurnRagQuery {
+  namespace: string;
+  project: string;
+  plan: RagPlan;
+  outcome: RagOutcome;
+  latencyMs: number;
 }
 
 export interface TurnSpec {
@@ -46,7 +57,16 @@ interface Prepared {
   /** Messages to append to the session after a successful answer (new session: seeds first). */
   toStore: ChatMessage[];
   seedCount: number;
+  /** The citations, when the request asked for them. */
+  sources?: TurnSources;
   release: () => void;
+}
+
+/** What retrieval gave the turn: the chunks in context order, the database, and why none when skipped or failed. */
+interface Retrieved {
+  chunks: RetrievedChunk[];
+  database?: string;
+  reason?: string;
 }
 
 export class ChatTurn {
@@ -71,6 +91,10 @@ export class ChatTurn {
       const loop = this.toolLoop(prep);
       const result = await loop.complete(signal);
       const completion = completionFromResult(result, model.model, (id) => publicModelId(id, model));
+      if (prep.sources) {
+        completion.sources = prep.sources.sources;
+        if (prep.sources.reason) completion.sources_reason = prep.sources.reason;
+      }
       await this.store(prep, result, loop.added);
       event.responseGenerated(completion);
       return completion;
@@ -83,7 +107,8 @@ export class ChatTurn {
     }
   }
 
-  async *chunks(signal: AbortSignal): AsyncGenerator<ChatCompletionChunk> {
+  /** The stream: a `sources` event first when the request asked for citations, then the completion chunks. */
+  async *chunks(signal: AbortSignal): AsyncGenerator<ChatCompletionChunk | SourcesEvent> {
     const { event, model, input } = this.spec;
     let prep: Prepared | undefined;
     let loop: ToolLoop | undefined;
@@ -93,6 +118,7 @@ export class ChatTurn {
     let partial = '';
     try {
       prep = await this.prepare(signal);
+      if (prep.sources) yield sourcesEvent(prep.sources);
       const builder = new ChunkBuilder(model.model, (id) => publicModelId(id, model));
       loop = this.toolLoop(prep);
       stream = loop.stream(builder, signal);
@@ -170,34 +196,44 @@ export class ChatTurn {
       history = [...prompts.seeds, ...input.messages.filter((m) => !isSystem(m))];
     }
     try {
-      const chunks = await this.retrieve(history, signal);
+      const retrieved = await this.retrieve(history, signal);
+      const chunks = retrieved.chunks;
       const requestSystem = input.messages.filter(isSystem).map((m) => m.content ?? '').filter((t) => t.trim());
       const system = systemPrompt([...prompts.system, ...requestSystem], chunks);
       const tools = await TurnTools.offer(this.deps.tools, { namespace: ns, project: p, config, model }, this.spec.event, signal);
       const request = this.modelRequest(modelMessages(system, history), tools);
-      return { request, tools, toStore, seedCount, release };
+      const prep: Prepared = { request, tools, toStore, seedCount, release };
+      if (input.sources) {
+        prep.sources = { sources: buildSources(chunks, retrieved.database, input.sources.limit) };
+        if (!chunks.length) prep.sources.reason = retrieved.reason ?? 'no chunks matched the query';
+      }
+      return prep;
     } catch (e) {
       release();
       throw e;
     }
   }
 
-  private async retrieve(history: ChatMessage[], signal: AbortSignal): Promise<RetrievedChunk[]> {
+  private async retrieve(history: ChatMessage[], signal: AbortSignal): Promise<Retrieved> {
     const { namespace, project, config, input, event } = this.spec;
     const decision = planRag(config, input.rag, history);
     if (!decision.run) {
       if (input.rag.enabled === true || (input.rag.enabled === undefined && config.rag?.databases?.length)) event.ragSkipped(decision.reason);
-      return [];
+      return { chunks: [], reason: `retrieval skipped: ${decision.reason}` };
     }
+    const database = decision.plan.database;
     if (!this.deps.retriever) {
       event.ragSkipped('retrieval is not available in this server');
-      return [];
+      return { chunks: [], database, reason: 'retrieval skipped: retrieval is not available in this server' };
     }
     event.ragStart(decision.plan);
+    const t0 = performance.now();
     const out = await runRag(this.deps.retriever, namespace, project, config, decision.plan, signal);
     signal.throwIfAborted();
     event.ragDone(decision.plan, out);
-    return out.chunks;
+    this.deps.onRagQuery?.({ namespace, project, plan: decision.plan, outcome: out, latencyMs: performance.now() - t0 });
+    const reason = out.failures.length && !out.chunks.length ? `retrieval failed: ${out.failures.join('; ')}` : undefined;
+    return { chunks: out.chunks, database, ...(reason ? { reason } : {}) };
   }
 
   private toolLoop(prep: Prepared): ToolLoop {
@@ -220,12 +256,13 @@ export class ChatTurn {
     return req;
   }
 
-  /** Appends the request's new messages, the tool loop's messages and the answer to the session. */
+  /** Appends the request's new messages, the tool loop's messages and the answer (with its sources) to the session. */
   private async store(prep: Prepared, result: ChatResult, toolMessages: ChatMessage[]): Promise<void> {
     const { sessionId, namespace, project } = this.spec;
     if (!sessionId) return;
-    const answer: ChatMessage = { role: 'assistant', content: result.content || (result.tool_calls?.length ? null : '') };
+    const answer: StoredMessage = { role: 'assistant', content: result.content || (result.tool_calls?.length ? null : '') };
     if (result.tool_calls?.length) answer.tool_calls = result.tool_calls;
+    if (prep.sources?.sources.length) answer.sources = prep.sources.sources;
     await this.deps.sessions.append(namespace, project, sessionId, [...prep.toStore, ...toolMessages, answer], prep.seedCount);
   }
 

@@ -5,6 +5,7 @@
  */
 import type { ChatMessage, ToolDefinition, Usage } from '../../adapters/runtimes/types.js';
 import type { ModelConfig, ProjectConfig } from '../../config/schema.js';
+import type { ChatSource } from './sources.js';
 
 /** Sampling fields forwarded to the runtime (decision A7: validated, then forwarded). */
 export interface SamplingInput {
@@ -47,6 +48,8 @@ export interface ChatInput {
   rag: RagInput;
   tools?: ToolDefinition[];
   toolChoice?: unknown;
+  /** Set when the request asks for citations (`include_sources`). */
+  sources?: { limit: number };
   /** Provider extras forwarded as body fields (response_format, logit_bias, parallel_tool_calls) and n_ctx. */
   extra: Record<string, unknown>;
 }
@@ -68,6 +71,10 @@ export interface ChatCompletion {
   usage?: Usage;
   /** Reasoning kept out of `content` (decision A7). */
   thinking?: { content: string; tokens: number | null };
+  /** Citations, only when the request set `include_sources`. */
+  sources?: ChatSource[];
+  /** Why `sources` is empty (retrieval skipped or failed). */
+  sources_reason?: string;
 }
 
 export interface ChunkDelta {

@@ -62,6 +62,47 @@ export function reciprocalRankAt(ranking: readonly string[], judgements: Judgeme
   return 0;
 }
 
+/** The metrics at a cut-off `k` (plus Recall@100), means over the queries with a relevant judgement. */
+export interface MetricsAtK {
+  ndcg: number;
+  recall: number;
+  recall100: number;
+  mrr: number;
+  queries: number;
+}
+
+/** One query's scores at `k`. */
+export function queryMetricsAt(ranking: readonly string[], judgements: Judgements, k: number): Omit<MetricsAtK, 'queries'> {
+  return { ndcg: ndcgAt(ranking, judgements, k), recall: recallAt(ranking, judgements, k), recall100: recallAt(ranking, judgements, 100), mrr: reciprocalRankAt(ranking, judgements, k) };
+}
+
+/**
+ * Means over every query that has a relevant judgement (a query missing from the run scores 0); queries without
+ * judgements are not counted, as in BEIR. The one implementation behind the harness and the evaluation task.
+ */
+export function evaluateRunAt(run: Run, qrels: Qrels, k: number): MetricsAtK {
+  const sums = { ndcg: 0, recall: 0, recall100: 0, mrr: 0 };
+  let queries = 0;
+  for (const [qid, judgements] of qrels) {
+    if (![...judgements.values()].some((g) => g > 0)) continue;
+    queries++;
+    const m = queryMetricsAt(run.get(qid) ?? [], judgements, k);
+    sums.ndcg += m.ndcg;
+    sums.recall += m.recall;
+    sums.recall100 += m.recall100;
+    sums.mrr += m.mrr;
+  }
+  const mean = (x: number) => (queries ? x / queries : 0);
+  return { ndcg: mean(sums.ndcg), recall: mean(sums.recall), recall100: mean(sums.recall100), mrr: mean(sums.mrr), queries };
+}
+
+/** The nearest-rank percentile `p` (0-100) of `values`; 0 for none. */
+export function percentile(values: readonly number[], p: number): number {
+  if (!values.length) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
 export interface RetrievalMetrics {
   ndcg10: number;
   recall10: number;
@@ -71,22 +112,8 @@ export interface RetrievalMetrics {
   queries: number;
 }
 
-/**
- * Means over every query that has a relevant judgement (a query missing from the run scores 0); queries without
- * judgements are not counted, as in BEIR.
- */
+/** The harness's figures: the metrics at 10 (and Recall@100). */
 export function evaluateRun(run: Run, qrels: Qrels): RetrievalMetrics {
-  const sums = { ndcg10: 0, recall10: 0, recall100: 0, mrr10: 0 };
-  let queries = 0;
-  for (const [qid, judgements] of qrels) {
-    if (![...judgements.values()].some((g) => g > 0)) continue;
-    queries++;
-    const ranking = run.get(qid) ?? [];
-    sums.ndcg10 += ndcgAt(ranking, judgements, 10);
-    sums.recall10 += recallAt(ranking, judgements, 10);
-    sums.recall100 += recallAt(ranking, judgements, 100);
-    sums.mrr10 += reciprocalRankAt(ranking, judgements, 10);
-  }
-  const mean = (x: number) => (queries ? x / queries : 0);
-  return { ndcg10: mean(sums.ndcg10), recall10: mean(sums.recall10), recall100: mean(sums.recall100), mrr10: mean(sums.mrr10), queries };
+  const m = evaluateRunAt(run, qrels, 10);
+  return { ndcg10: m.ndcg, recall10: m.recall, recall100: m.recall100, mrr10: m.mrr, queries: m.queries };
 }

@@ -19,6 +19,7 @@ import { ThinkSplitter } from '../think-splitter.js';
 import { newToolCallId } from '../tool-calls.js';
 import { RuntimeError, type ChatDelta, type ChatRequest, type ChatResult, type ChatRuntime, type ModelConfig, type RuntimeCallOptions } from '../types.js';
 import { abortError } from '../upstream.js';
+import { responseFormatGrammar } from './grammar.js';
 import { toLlamaFunctions, toLlamaHistory } from './history.js';
 import { LoadedModelCache, type LoadSpec, type LoadedModel } from './model-cache.js';
 
@@ -154,6 +155,7 @@ export class UniversalRuntime implements ChatRuntime {
     try {
       const history = toLlamaHistory(req.messages);
       const functions = toLlamaFunctions(req.tools);
+      const grammar = await responseFormatGrammar(loaded.model.llama, req.extra?.response_format, functions !== undefined);
       const thoughtCapable = Boolean(chat.chatWrapper.settings.segments?.thought);
       const maxAnswer = p.max_tokens ?? loaded.contextSize;
       const thoughtBudget =
@@ -193,7 +195,8 @@ export class UniversalRuntime implements ChatRuntime {
           stopOnAbortSignal: true,
           maxTokens: thoughtCapable && thoughtBudget !== 0 ? maxAnswer + (thoughtBudget ?? loaded.contextSize) : maxAnswer,
           ...(thoughtCapable ? { budgets: { thoughtTokens: thoughtBudget } } : {}),
-          ...(functions ? { functions } : {}),
+          // Never both: responseFormatGrammar refuses a grammar with tools.
+          ...(grammar ? { grammar } : functions ? { functions } : {}),
         });
       } catch (e) {
         if (signal.aborted) throw abortError(signal);
