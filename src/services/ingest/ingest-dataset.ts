@@ -8,6 +8,7 @@ import type { DataLayout } from '../../storage/layout.js';
 import { DatasetFileStore } from '../../storage/dataset-files.js';
 import { TaskFailure, type TaskHandler } from '../../adapters/queues/types.js';
 import { summarizeErrors } from '../../core/error-groups.js';
+import { describeDownload, downloadProgress } from '../models-cache/download-progress.js';
 import { ingestFile, type FileDetail, type FileIngestDeps, type IngestStage } from './ingest-file.js';
 
 export const INGEST_DATASET = 'ingest_dataset';
@@ -54,9 +55,13 @@ export function ingestDatasetHandler(deps: FileIngestDeps & { projects: Projects
     const metas = (await files.list()).filter((m) => !wanted || wanted.has(m.hash));
     const statuses = metas.map((m) => ({ file_hash: m.hash, filename: m.original_file_name, state: 'pending' as string, stage: null as IngestStage | null }));
     const details: FileDetail[] = [];
-    const report = (i: number, stage: IngestStage | 'done', message: string, force = false) =>
-      progress(
+    let at: { i: number; stage: IngestStage | 'done' } = { i: 0, stage: 'parse' };
+    const report = (i: number, stage: IngestStage | 'done', message: string, force = false) => {
+      at = { i, stage };
+      const downloads = downloadProgress.snapshot();
+      return progress(
         {
+          ...(downloads.length ? { downloads } : {}),
           current: i,
           total: metas.length,
           progress: metas.length ? Math.floor((100 * i) / metas.length) : 100,
@@ -68,32 +73,42 @@ export function ingestDatasetHandler(deps: FileIngestDeps & { projects: Projects
         },
         force,
       );
-
-    for (let i = 0; i < metas.length; i++) {
-      const meta = metas[i];
-      statuses[i].state = 'processing';
-      // Per-file reports are throttled by the queue (the first and the last are written at once): forcing each one
-      // would write the whole `files` list twice per file, quadratic in a dataset of thousands of small files.
-      report(i, 'parse', `Processing ${meta.original_file_name} (${i + 1}/${metas.length})`, i === 0);
-      const detail = await ingestFile(deps, {
-        namespace,
-        project,
-        dataset,
-        config,
-        strategy,
-        db,
-        meta,
-        rawPath: files.rawPath(meta.hash),
-        signal,
-        onStage: (stage) => {
-          statuses[i].stage = stage;
-          report(i, stage, `${stage} ${meta.original_file_name} (${i + 1}/${metas.length})`);
-        },
-      });
-      details.push(detail);
-      statuses[i].state = detail.status === 'failed' ? 'failure' : 'success';
-      statuses[i].stage = null;
-      report(i + 1, 'done', `Processed ${i + 1}/${metas.length} files`, i === metas.length - 1);
+    };
+    // A model fetched on first use (the embedder's) shows in `meta` while it downloads, not as a silent stall.
+    const downloadTimer = setInterval(() => {
+      const [d] = downloadProgress.snapshot();
+      if (d) void report(at.i, at.stage, `${describeDownload(d)} (first use) before ${metas[at.i]?.original_file_name ?? 'processing'}`);
+    }, 1000);
+    downloadTimer.unref();
+    try {
+      for (let i = 0; i < metas.length; i++) {
+        const meta = metas[i];
+        statuses[i].state = 'processing';
+        // Per-file reports are throttled by the queue (the first and the last are written at once): forcing each one
+        // would write the whole `files` list twice per file, quadratic in a dataset of thousands of small files.
+        report(i, 'parse', `Processing ${meta.original_file_name} (${i + 1}/${metas.length})`, i === 0);
+        const detail = await ingestFile(deps, {
+          namespace,
+          project,
+          dataset,
+          config,
+          strategy,
+          db,
+          meta,
+          rawPath: files.rawPath(meta.hash),
+          signal,
+          onStage: (stage) => {
+            statuses[i].stage = stage;
+            report(i, stage, `${stage} ${meta.original_file_name} (${i + 1}/${metas.length})`);
+          },
+        });
+        details.push(detail);
+        statuses[i].state = detail.status === 'failed' ? 'failure' : 'success';
+        statuses[i].stage = null;
+        report(i + 1, 'done', `Processed ${i + 1}/${metas.length} files`, i === metas.length - 1);
+      }
+    } finally {
+      clearInterval(downloadTimer);
     }
     const result = summarize(details);
     if (metas.length > 0 && result.failed_files === metas.length) {
