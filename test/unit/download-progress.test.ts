@@ -22,8 +22,8 @@ describe('first-use download progress', () => {
     };
     const resolve = modelPathResolver(service as never, log);
     assert.equal(await resolve('org/embed-GGUF:Q8_0'), '/cache/x/org/embed-GGUF:Q8_0.gguf');
-    assert.deepEqual(seen, ['downloading org/embed-GGUF:Q8_0 45% (90.0/200.0 MiB)']);
-    assert.deepEqual(logs, ['downloading org/embed-GGUF:Q8_0 (first use)', 'downloading org/embed-GGUF:Q8_0 100% (200.0/200.0 MiB)', 'downloaded org/embed-GGUF:Q8_0']);
+    assert.deepEqual(seen, ['downloading org/embed-GGUF:Q8_0 45% (90.0 MiB/200.0 MiB)']);
+    assert.deepEqual(logs, ['downloading org/embed-GGUF:Q8_0 (first use)', 'downloading org/embed-GGUF:Q8_0 100% (200.0 MiB/200.0 MiB)', 'downloaded org/embed-GGUF:Q8_0']);
     assert.deepEqual(downloadProgress.snapshot(), []);
   });
 

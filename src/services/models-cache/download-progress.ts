@@ -21,7 +21,7 @@ const LOG_EVERY_MS = 5000;
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
-/** One line for people: `downloading org/repo:Q8_0 45% (120.0/260.0 MiB)`. */
+/** One line for people: `downloading org/repo:Q8_0 45% (120.0 MiB/260.0 MiB)`. */
 export function describeDownload(d: ActiveDownload): string {
   const size = d.total_bytes ? ` (${mib(d.downloaded_bytes)}/${mib(d.total_bytes)})` : d.downloaded_bytes ? ` (${mib(d.downloaded_bytes)})` : '';
   return `downloading ${d.model}${d.percent !== null ? ` ${Math.floor(d.percent)}%` : ''}${size}`;
