@@ -1,7 +1,7 @@
 /**
  * Fitting a chat request into the model's context (decision 0130). Tokens are counted with the model's own
  * tokenizer when it runs in-process (`universal`), else estimated. `max_tokens` (or a default share of the
- * context) is reserved for the answer. What is kept, in order: the system prompt and this request's turn (when
+ * context; at most half of it) is reserved for the answer. What is kept, in order: the system prompt and this request's turn (when
  * even they do not fit: a 400 saying what to change), the previous exchange, the retrieved chunks by score
  * (lowest scores dropped first), then older turns, newest first. What was dropped is reported.
  */
@@ -67,8 +67,17 @@ function messageText(m: ChatMessage): string {
   return (m.content ?? '') + (m.tool_calls?.length ? JSON.stringify(m.tool_calls) : '');
 }
 
+/** At most this share of the context is held back for the answer, however large `max_tokens` is. */
+export const MAX_RESERVE_SHARE = 0.5;
+
+/**
+ * Room kept for the answer: `max_tokens`, else a quarter of the context (at most 512); never more than half the
+ * context, so a `max_tokens` larger than a small context (the reference's 1000 on 512) still leaves the prompt
+ * room (the answer then ends when the context is full, as it would anyway).
+ */
 function reserveFor(contextSize: number, maxTokens: number | undefined): number {
-  return maxTokens ?? Math.min(DEFAULT_RESERVE_MAX, Math.floor(contextSize * DEFAULT_RESERVE_SHARE));
+  const wanted = maxTokens ?? Math.min(DEFAULT_RESERVE_MAX, Math.floor(contextSize * DEFAULT_RESERVE_SHARE));
+  return Math.min(wanted, Math.floor(contextSize * MAX_RESERVE_SHARE));
 }
 
 /** Where this request's turn starts: its last user message (tool results after it belong to it too). */
