@@ -13,6 +13,8 @@ export interface ChatSettings {
   /** Force RAG on or off (default: the project's config decides). */
   rag?: boolean;
   database?: string;
+  /** Retrieved chunks per question (`rag_top_k`); fewer suit small model contexts. */
+  ragTopK?: number;
   /** false: stateless (`X-No-Session`). */
   stateful: boolean;
   /** Continue this session instead of starting a new one. */
@@ -70,6 +72,7 @@ export class ChatSession {
       model: s.model,
       rag_enabled: s.rag,
       database: s.database,
+      rag_top_k: s.ragTopK,
       think: s.think,
       max_tokens: s.maxTokens,
       temperature: s.temperature,

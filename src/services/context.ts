@@ -91,7 +91,7 @@ export async function createContext(settings: Settings, log?: Logger, o: Context
   health.register('storage', storageProbe(layout.projectsDir));
   const versionCheck = new VersionCheckService(settings.releasesUrl, settings.version);
 
-  const resolveModelPath = modelPathResolver();
+  const resolveModelPath = modelPathResolver(undefined, logger.child({ component: 'models' }));
   const resources = new RagResources(layout, logger, { resolveModelPath });
   closers.push(() => resources.close());
   const preparer = createPreparer();

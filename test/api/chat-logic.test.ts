@@ -81,7 +81,7 @@ describe('RAG merge and plan', () => {
     assert.deepEqual(f.plan, { database: 'first', topK: 7, scoreThreshold: 0.3, strategyName: 's', queries: ['a', 'b'], custom: true });
     const o = planRag(baseConfig({ rag }), { database: 'first', topK: 2, scoreThreshold: 0, queries: [] }, convo);
     assert.ok(o.run && o.plan.topK === 2 && o.plan.scoreThreshold === 0);
-    assert.deepEqual(planRag(baseConfig({ rag }), { database: 'nope', queries: [] }, convo), { run: false, reason: "database 'nope' not found" });
+    assert.deepEqual(planRag(baseConfig({ rag }), { database: 'nope', queries: [] }, convo), { run: false, reason: "database 'nope' not found (valid names: first, second)" });
     assert.equal(planRag(baseConfig({ rag }), { enabled: false, queries: [] }, convo).run, false);
     assert.equal(planRag(baseConfig({ rag }), { queries: [] }, [{ role: 'assistant', content: 'only' }]).run, false);
   });

@@ -123,7 +123,7 @@ describe('Chat with RAG', () => {
     assert.equal((await ask('What are the FDA regulations?', { rag_enabled: true, database: 'fda_db', rag_top_k: 10 })).content, SYSTEM_PROMPT);
     const ev = await latestEvent();
     assert.equal(ev.status, 'completed');
-    assert.deepEqual(ev.events[1], { ...ev.events[1], event_name: 'rag_skipped', data: { reason: "database 'fda_db' not found" } });
+    assert.deepEqual(ev.events[1], { ...ev.events[1], event_name: 'rag_skipped', data: { reason: "database 'fda_db' not found (valid names: main_database)" } });
   });
 
   test('rag_queries: searched concurrently, merged, de-duplicated, sorted and cut to rag_top_k', async () => {

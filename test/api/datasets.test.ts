@@ -40,7 +40,7 @@ describe('Datasets API and ingestion', () => {
     assert.equal((await t.app.inject({ method: 'POST', url: `${P}/datasets`, payload: body })).statusCode, 409);
     const badStrategy = await t.app.inject({ method: 'POST', url: `${P}/datasets`, payload: { ...body, name: 'x', data_processing_strategy: 'nope' } });
     assert.equal(badStrategy.statusCode, 400);
-    assert.match(json(badStrategy).detail, /strategy nope/);
+    assert.match(json(badStrategy).detail, /^data_processing_strategy 'nope' is not one of this project's strategies: universal_processor$/);
     const badDb = await t.app.inject({ method: 'POST', url: `${P}/datasets`, payload: { ...body, name: 'x', database: 'nope' } });
     assert.equal(badDb.statusCode, 400);
     assert.equal((await t.app.inject({ method: 'POST', url: '/v1/projects/org/ghost/datasets', payload: body })).statusCode, 404);

@@ -81,6 +81,11 @@ export interface ChatRuntime {
   readonly provider: string;
   complete(req: ChatRequest, o: RuntimeCallOptions): Promise<ChatResult>;
   stream(req: ChatRequest, o: RuntimeCallOptions): AsyncIterable<ChatDelta>;
+  /**
+   * Token counts of `texts` with the model's own tokenizer, and the context size the request would run with.
+   * Only runtimes whose model is in-process have it (the chat service estimates for the others).
+   */
+  countTokens?(req: ChatRequest, texts: string[], o: RuntimeCallOptions): Promise<{ counts: number[]; contextSize: number }>;
   close?(): Promise<void>;
 }
 

@@ -14,6 +14,7 @@ interface ChatFlags {
   model?: string;
   rag?: boolean;
   database?: string;
+  ragTopK?: number;
   session: boolean | string;
   sessionId?: string;
   showThinking?: boolean;
@@ -37,6 +38,7 @@ export function registerChat(program: Command): void {
     .option('--rag', 'use the project\'s RAG database for context')
     .option('--no-rag', 'do not use RAG')
     .option('-d, --database <database>', 'RAG database to use')
+    .option('--rag-top-k <n>', 'chunks retrieved per question (fewer fit small model contexts)', positiveInt)
     .option('--session-id <id>', 'continue this session')
     .option('--no-session', 'stateless: the server keeps no history')
     .option('--show-thinking', 'print the model\'s reasoning (dimmed, on stderr) before its answer')
@@ -51,6 +53,7 @@ export function registerChat(program: Command): void {
         model: o.model,
         rag: o.rag,
         database: o.database,
+        ragTopK: o.ragTopK,
         stateful: o.session !== false,
         sessionId: o.sessionId,
         think: o.think,

@@ -10,6 +10,7 @@ import type { EventRecorder } from '../events.js';
 import { chunkSource } from './prompts.js';
 import type { RagOutcome, RagPlan } from './rag.js';
 import type { ChatCompletion } from './types.js';
+import type { TrimReport } from './context-budget.js';
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
@@ -30,6 +31,11 @@ export class InferenceEvent {
       stream: o.stream,
       ...(o.sessionId ? { session_id: o.sessionId } : {}),
     });
+  }
+
+  /** The prompt was trimmed to fit the model's context: what was dropped and the token figures. */
+  contextTrimmed(report: TrimReport): void {
+    this.rec.sub('context_trimmed', { ...report });
   }
 
   ragSkipped(reason: string): void {

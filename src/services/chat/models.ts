@@ -9,7 +9,14 @@ import { redactSecrets } from '../../config/secrets.js';
 
 export function selectModel(config: ProjectConfig, requested?: string): ModelConfig {
   const models = configuredModels(config);
-  if (models.length === 0) throw badRequest('No models configured for this project (runtime.models is empty)');
+  if (models.length === 0) {
+    throw badRequest(
+      'This project has no chat model yet (runtime.models is empty; retrieval works without one). To chat, add a model under runtime.models ' +
+        'in llamafarm.yaml or with PUT /v1/projects/{namespace}/{project}: a local GGUF file or a Hugging Face id such as ' +
+        "{name: default, provider: universal, model: unsloth/Qwen3-1.7B-GGUF:Q4_K_M} (fetch it first with `lf models pull`), or a model served by Ollama " +
+        '(provider: ollama) or any OpenAI-compatible server (provider: openai, base_url).',
+    );
+  }
   const name = requested ?? defaultModelName(config);
   const model = models.find((m) => m.name === name);
   if (!model) throw badRequest(`Model '${name}' not found. Available: ${models.map((m) => m.name).join(', ')}`);

@@ -13,6 +13,7 @@ import { newMessages } from './conversation.js';
 import type { InferenceEvent } from './inference-event.js';
 import { configPrompts, isSystem, modelMessages, systemPrompt } from './prompts.js';
 import { planRag, runRag, type RagOutcome, type RagPlan } from './rag.js';
+import { estimatingCounter, fitPrompt, type FittedPrompt, type TokenCounter } from './context-budget.js';
 import { ChunkBuilder, completionFromResult, publicModelId } from './responses.js';
 import { TurnTools } from './server-tools.js';
 import type { SessionStore, StoredMessage } from './sessions.js';
@@ -199,19 +200,44 @@ export class ChatTurn {
       const retrieved = await this.retrieve(history, signal);
       const chunks = retrieved.chunks;
       const requestSystem = input.messages.filter(isSystem).map((m) => m.content ?? '').filter((t) => t.trim());
-      const system = systemPrompt([...prompts.system, ...requestSystem], chunks);
+      const texts = [...prompts.system, ...requestSystem];
+      const fitted = await this.fitContext(texts, history, chunks, signal);
       const tools = await TurnTools.offer(this.deps.tools, { namespace: ns, project: p, config, model }, this.spec.event, signal);
-      const request = this.modelRequest(modelMessages(system, history), tools);
+      const request = this.modelRequest(modelMessages(fitted.system, fitted.conversation), tools);
       const prep: Prepared = { request, tools, toStore, seedCount, release };
       if (input.sources) {
-        prep.sources = { sources: buildSources(chunks, retrieved.database, input.sources.limit) };
-        if (!chunks.length) prep.sources.reason = retrieved.reason ?? 'no chunks matched the query';
+        prep.sources = { sources: buildSources(fitted.chunks, retrieved.database, input.sources.limit) };
+        if (!fitted.chunks.length) prep.sources.reason = retrieved.reason ?? 'no chunks matched the query';
       }
       return prep;
     } catch (e) {
       release();
       throw e;
     }
+  }
+
+  /**
+   * The prompt trimmed to the model's context (context-budget.ts) when the context size is known: always for
+   * the in-process runtime (its tokenizer counts), else when `n_ctx` is set (estimated). Otherwise as it is.
+   */
+  private async fitContext(texts: string[], history: ChatMessage[], chunks: RetrievedChunk[], signal: AbortSignal): Promise<FittedPrompt> {
+    const { runtime, model, input, event } = this.spec;
+    const conversation = history.filter((m) => !isSystem(m));
+    const whole = { system: systemPrompt(texts, chunks), conversation, chunks };
+    const probe: ChatRequest = { model: model.model, messages: [], ...(Object.keys(input.extra).length ? { extra: input.extra } : {}) };
+    let counter: TokenCounter | undefined;
+    if (runtime.countTokens) {
+      const countTokens = runtime.countTokens.bind(runtime);
+      const { contextSize } = await countTokens(probe, [], { signal });
+      counter = { contextSize, method: 'tokenizer', count: async (t) => (await countTokens(probe, t, { signal })).counts };
+    } else {
+      const n = positiveInt(input.extra.n_ctx) ?? positiveInt(model.extra_body?.n_ctx);
+      if (n) counter = estimatingCounter(n);
+    }
+    if (!counter) return whole;
+    const fitted = await fitPrompt({ systemTexts: texts, conversation, chunks, maxTokens: input.sampling.max_tokens }, counter);
+    if (fitted.trimmed) event.contextTrimmed(fitted.trimmed);
+    return fitted;
   }
 
   private async retrieve(history: ChatMessage[], signal: AbortSignal): Promise<Retrieved> {
@@ -280,6 +306,11 @@ export class ChatTurn {
 }
 
 /** Tools declared on the model in the config, as OpenAI function tools. */
+function positiveInt(v: unknown): number | undefined {
+  const n = typeof v === 'string' ? Number(v) : v;
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
 function configTools(model: ModelConfig): ToolDefinition[] {
   return (model.tools ?? []).map((t) => ({
     type: 'function' as const,

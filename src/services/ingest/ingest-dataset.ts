@@ -8,6 +8,7 @@ import type { DataLayout } from '../../storage/layout.js';
 import { DatasetFileStore } from '../../storage/dataset-files.js';
 import { TaskFailure, type TaskHandler } from '../../adapters/queues/types.js';
 import { summarizeErrors } from '../../core/error-groups.js';
+import { describeDownload, downloadProgress } from '../models-cache/download-progress.js';
 import { ingestFile, type FileDetail, type FileIngestDeps, type IngestStage, type StageProgress } from './ingest-file.js';
 import { otherHolders } from './ownership.js';
 import { fileProgressEntry, fileStatusAfter, fileStatusOfStage, recordFileState } from '../tasks/file-progress.js';
@@ -66,9 +67,13 @@ export function ingestDatasetHandler(deps: FileIngestDeps & { projects: Projects
       const s = statuses[i];
       return s && s.state === 'processing' && s.stage === 'embed' && s.chunks_total ? (s.chunks_done ?? 0) / s.chunks_total : 0;
     };
-    const report = (i: number, stage: IngestStage | 'done', message: string, force = false) =>
-      progress(
+    let at: { i: number; stage: IngestStage | 'done' } = { i: 0, stage: 'parse' };
+    const report = (i: number, stage: IngestStage | 'done', message: string, force = false) => {
+      at = { i, stage };
+      const downloads = downloadProgress.snapshot();
+      return progress(
         {
+          ...(downloads.length ? { downloads } : {}),
           current: i,
           total: metas.length,
           progress: metas.length ? Math.floor((100 * (i + fraction(i))) / metas.length) : 100,
@@ -80,45 +85,55 @@ export function ingestDatasetHandler(deps: FileIngestDeps & { projects: Projects
         },
         force,
       );
-
-    for (let i = 0; i < metas.length; i++) {
-      const meta = metas[i];
-      statuses[i].state = 'processing';
-      statuses[i].status = 'parsing';
-      await recordFileState(fileStates, meta.hash, id, undefined);
-      // Per-file reports are throttled by the queue (the first and the last are written at once): forcing each one
-      // would write the whole `files` list twice per file, quadratic in a dataset of thousands of small files.
-      report(i, 'parse', `Processing ${meta.original_file_name} (${i + 1}/${metas.length})`, i === 0);
-      const detail = await ingestFile(deps, {
-        namespace,
-        project,
-        dataset,
-        config,
-        strategy,
-        db,
-        meta,
-        rawPath: files.rawPath(meta.hash),
-        signal,
-        otherHolders: holders.get(meta.hash) ?? [],
-        onStage: (stage, p?: StageProgress) => {
-          const changed = statuses[i].stage !== stage;
-          statuses[i].stage = stage;
-          statuses[i].status = fileStatusOfStage(stage);
-          statuses[i].chunks_done = p?.chunks_done ?? null;
-          statuses[i].chunks_total = p?.chunks_total ?? null;
-          if (typeof p?.chunks_total === 'number') statuses[i].chunks = p.chunks_total;
-          const counts = p ? ` ${p.chunks_done}/${p.chunks_total} chunks` : '';
-          // The stage of a file with many chunks is written at once (the throttle would otherwise keep showing the
-          // previous stage while it embeds); small files and chunk counts within a stage are throttled.
-          report(i, stage, `${stage} ${meta.original_file_name} (${i + 1}/${metas.length})${counts}`, changed && (p?.chunks_total ?? 0) > LARGE_FILE_CHUNKS);
-        },
-      });
-      details.push(detail);
-      statuses[i].state = detail.status === 'failed' ? 'failure' : 'success';
-      statuses[i].stage = null;
-      Object.assign(statuses[i], fileStatusAfter(detail));
-      await recordFileState(fileStates, meta.hash, id, detail);
-      report(i + 1, 'done', `Processed ${i + 1}/${metas.length} files`, i === metas.length - 1);
+    };
+    // A model fetched on first use (the embedder's) shows in `meta` while it downloads, not as a silent stall.
+    const downloadTimer = setInterval(() => {
+      const [d] = downloadProgress.snapshot();
+      if (d) void report(at.i, at.stage, `${describeDownload(d)} (first use) before ${metas[at.i]?.original_file_name ?? 'processing'}`);
+    }, 1000);
+    downloadTimer.unref();
+    try {
+      for (let i = 0; i < metas.length; i++) {
+        const meta = metas[i];
+        statuses[i].state = 'processing';
+        statuses[i].status = 'parsing';
+        await recordFileState(fileStates, meta.hash, id, undefined);
+        // Per-file reports are throttled by the queue (the first and the last are written at once): forcing each one
+        // would write the whole `files` list twice per file, quadratic in a dataset of thousands of small files.
+        report(i, 'parse', `Processing ${meta.original_file_name} (${i + 1}/${metas.length})`, i === 0);
+        const detail = await ingestFile(deps, {
+          namespace,
+          project,
+          dataset,
+          config,
+          strategy,
+          db,
+          meta,
+          rawPath: files.rawPath(meta.hash),
+          signal,
+          otherHolders: holders.get(meta.hash) ?? [],
+          onStage: (stage, p?: StageProgress) => {
+            const changed = statuses[i].stage !== stage;
+            statuses[i].stage = stage;
+            statuses[i].status = fileStatusOfStage(stage);
+            statuses[i].chunks_done = p?.chunks_done ?? null;
+            statuses[i].chunks_total = p?.chunks_total ?? null;
+            if (typeof p?.chunks_total === 'number') statuses[i].chunks = p.chunks_total;
+            const counts = p ? ` ${p.chunks_done}/${p.chunks_total} chunks` : '';
+            // The stage of a file with many chunks is written at once (the throttle would otherwise keep showing the
+            // previous stage while it embeds); small files and chunk counts within a stage are throttled.
+            report(i, stage, `${stage} ${meta.original_file_name} (${i + 1}/${metas.length})${counts}`, changed && (p?.chunks_total ?? 0) > LARGE_FILE_CHUNKS);
+          },
+        });
+        details.push(detail);
+        statuses[i].state = detail.status === 'failed' ? 'failure' : 'success';
+        statuses[i].stage = null;
+        Object.assign(statuses[i], fileStatusAfter(detail));
+        await recordFileState(fileStates, meta.hash, id, detail);
+        report(i + 1, 'done', `Processed ${i + 1}/${metas.length} files`, i === metas.length - 1);
+      }
+    } finally {
+      clearInterval(downloadTimer);
     }
     const result = summarize(details);
     if (metas.length > 0 && result.failed_files === metas.length) {

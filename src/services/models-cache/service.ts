@@ -6,6 +6,7 @@
 import { badRequest, LfError, notFound, unavailable } from '../../core/errors.js';
 import { RepoCache, scanCache, type CachedRepo } from './cache-layout.js';
 import { assessSpace, statfsProbe, type DiskProbe, type SpaceReport } from './disk-space.js';
+import { downloadProgress, type ProgressLog } from './download-progress.js';
 import { planDownload, runDownload, type DownloadEvent, type DownloadPlan, type DownloadResult, type RunOptions } from './downloader.js';
 import { HubClient } from './hub-client.js';
 import { parseModelName, tryParseModelName } from './model-spec.js';
@@ -206,7 +207,10 @@ export function resolveModelFile(spec: string, o: ResolveOptions = {}): Promise<
   return sharedModelsCache().resolveModelFile(spec, o);
 }
 
-/** A `resolveModelPath` for the universal runtime / `UniversalEmbedder` factories. */
-export function modelPathResolver(service: ModelsCacheService = sharedModelsCache()): (name: string) => Promise<string> {
-  return (name) => service.resolveModelFile(name);
+/**
+ * A `resolveModelPath` for the universal runtime / `UniversalEmbedder` factories. A first-use download is
+ * tracked (`downloadProgress`: task `meta`, `lf`) and logged as it goes.
+ */
+export function modelPathResolver(service: Pick<ModelsCacheService, 'resolveModelFile'> = sharedModelsCache(), log?: ProgressLog): (name: string) => Promise<string> {
+  return (name) => service.resolveModelFile(name, { onProgress: downloadProgress.track(name, log) }).finally(() => downloadProgress.finish(name));
 }

@@ -96,6 +96,16 @@ export class UniversalRuntime implements ChatRuntime {
     }
   }
 
+  async countTokens(req: ChatRequest, texts: string[], o: RuntimeCallOptions): Promise<{ counts: number[]; contextSize: number }> {
+    const lease = await this.cache.lease(await this.loadSpec(req), o.signal);
+    try {
+      const { model, contextSize } = lease.loaded;
+      return { counts: texts.map((t) => (t ? model.tokenize(t, false, 'trimLeadingSpace').length : 0)), contextSize };
+    } finally {
+      lease.release();
+    }
+  }
+
   modelId(req: ChatRequest): string {
     return req.model || this.config.model;
   }
