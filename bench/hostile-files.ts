@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { writeZip } from '../test/helpers/zip.js';
 
 const CT = '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>';
@@ -33,6 +34,15 @@ try {
   const pdfPath = join(dir, 'pages.pdf');
   await writeFile(pdfPath, pdf, 'latin1');
   files.push({ name: `PDF listing ${pages} pages (${(pdf.length / 1e6).toFixed(1)} MB)`, path: pdfPath, parser: 'PDFParser' });
+  const z = deflateSync(Buffer.alloc(1 << 30, 0x20), { level: 9 });
+  const bombParts = [
+    '%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n',
+    '3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>\nendobj\n',
+    `4 0 obj\n<< /Length ${z.length} /Filter /FlateDecode >>\nstream\n`,
+  ];
+  const bombPath = join(dir, 'bomb.pdf');
+  await writeFile(bombPath, Buffer.concat([Buffer.from(bombParts.join('')), z, Buffer.from('\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n')]));
+  files.push({ name: `PDF flate bomb (${(z.length / 1e6).toFixed(1)} MB inflating to 1 GB)`, path: bombPath, parser: 'PDFParser' });
   const csv = join(dir, 'rows.csv');
   await writeFile(csv, `id,name\n${Array.from({ length: 1_000_000 }, (_, i) => `${i},llama ${i}`).join('\n')}\n`);
   files.push({ name: 'CSV with 1,000,000 rows', path: csv, parser: 'CSVParser' });

@@ -1,13 +1,14 @@
 /**
  * #15 items 2 and 3: hostile files fail alone, fast and with a message naming the limit — a zip that inflates
  * past LF_MAX_DECOMPRESSED_BYTES (DOCX, XLSX shared strings), too many zip entries, more rows than
- * LF_MAX_ROWS_PER_FILE (XLSX streamed row by row, CSV), a small PDF that claims 200,000 pages. The files are
+ * LF_MAX_ROWS_PER_FILE (XLSX streamed row by row, CSV), a small PDF that lists 200,000 pages, a PDF flate bomb. The files are
  * generated here (small on disk).
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { tempDir } from '../helpers/tmp.js';
 import { writeZip } from '../helpers/zip.js';
@@ -43,6 +44,25 @@ function pdfClaimingPages(count: number): Buffer {
   body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
   body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(body, 'latin1');
+}
+
+/** A one-page PDF whose content stream is the given FlateDecode data. */
+function pdfWithContent(deflated: Buffer): Buffer {
+  const parts: Buffer[] = [Buffer.from('%PDF-1.4\n')];
+  const offsets: number[] = [];
+  let length = parts[0].length;
+  const add = (b: Buffer) => {
+    offsets.push(length);
+    parts.push(b);
+    length += b.length;
+  };
+  add(Buffer.from('1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n'));
+  add(Buffer.from('2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n'));
+  add(Buffer.from('3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>\nendobj\n'));
+  add(Buffer.concat([Buffer.from(`4 0 obj\n<< /Length ${deflated.length} /Filter /FlateDecode >>\nstream\n`), deflated, Buffer.from('\nendstream\nendobj\n')]));
+  const xref = length;
+  parts.push(Buffer.from(`xref\n0 5\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`));
+  return Buffer.concat(parts);
 }
 
 describe('hostile files', () => {
@@ -123,6 +143,17 @@ describe('hostile files', () => {
     await writeFile(fine, pdfClaimingPages(1));
     const docs = await parseWith('PDFParser', fine);
     assert.equal(docs[0].text, 'hello');
+  });
+
+  test('a PDF flate bomb (1 MB inflating past the limit) fails before pdf.js opens it; a normal compressed PDF parses', async () => {
+    process.env.LF_MAX_DECOMPRESSED_BYTES = String(8 << 20);
+    const bomb = join(dir, 'bomb.pdf');
+    await writeFile(bomb, pdfWithContent(deflateSync(Buffer.alloc(32 << 20, 0x20), { level: 9 })));
+    assertTooLarge(await rejection(parseWith('PDFParser', bomb)), /compressed streams inflate to more than 8388608 bytes.*LF_MAX_DECOMPRESSED_BYTES/);
+    const fine = join(dir, 'compressed.pdf');
+    await writeFile(fine, pdfWithContent(deflateSync(Buffer.from('BT /F1 12 Tf 20 100 Td (compressed hello) Tj ET'))));
+    assert.equal((await parseWith('PDFParser', fine))[0].text, 'compressed hello');
+    delete process.env.LF_MAX_DECOMPRESSED_BYTES;
   });
 
   after(async () => pdfWorkers.close?.());

@@ -4,6 +4,7 @@
  */
 import { loadLimits } from '../../core/settings.js';
 import { configNumber, configString } from './config.js';
+import { checkPdfStreams } from './pdf-budget.js';
 import { PdfWorkerPool } from './pdf-pool.js';
 import { cleanText } from './text.js';
 import { ParseError, type ParsedDocument, type ParseOptions, type Parser, type ParserInput } from './types.js';
@@ -25,11 +26,13 @@ export class PDFParser implements Parser {
   readonly defaultChunkStrategy = 'paragraphs';
 
   async parse(file: ParserInput, config: Record<string, unknown>, o: ParseOptions = {}): Promise<ParsedDocument[]> {
+    const limits = loadLimits();
+    await checkPdfStreams(file.path, limits.maxDecompressedBytes);
     const pdf = await pdfWorkers.extract(file.path, {
       password: configString(config, 'password'),
       pageTimeoutMs: configNumber(config, 'page_timeout_ms', 60_000),
       totalTimeoutMs: configNumber(config, 'timeout_ms', pdfTimeBudgetMs(file.size)),
-      maxPages: loadLimits().maxPdfPages,
+      maxPages: limits.maxPdfPages,
       signal: o.signal,
     });
     const docs: ParsedDocument[] = [];
