@@ -22,12 +22,13 @@ import { chatRoutes } from './routes/chat.js';
 import { modelRoutes } from './routes/models.js';
 import { promptRoutes } from './routes/prompts.js';
 import { ragQualityRoutes } from './routes/rag-quality.js';
+import { portabilityRoutes } from './routes/portability.js';
 import { installMcpServer } from './mcp/index.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
 
 /** Every resource's routes, in the order they appear in the OpenAPI document. */
-export const ROUTE_MODULES: RouteModule[] = [systemRoutes, projectRoutes, datasetRoutes, taskRoutes, ragRoutes, chatRoutes, eventLogRoutes, exampleRoutes, modelRoutes, promptRoutes, ragQualityRoutes];
+export const ROUTE_MODULES: RouteModule[] = [systemRoutes, projectRoutes, datasetRoutes, taskRoutes, ragRoutes, chatRoutes, eventLogRoutes, exampleRoutes, modelRoutes, promptRoutes, ragQualityRoutes, portabilityRoutes];
 
 /** Request validation options (Fastify's ajv), shared with the MCP tools so both validate alike. */
 export const AJV_OPTIONS: AjvOptions = { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true };
