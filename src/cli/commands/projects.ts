@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { projectPath } from '../http.js';
 import { printJson, printTable, println } from '../output.js';
+import { registerProjectArchive } from './project-archive.js';
 
 interface Project {
   namespace: string;
@@ -74,4 +75,6 @@ export function registerProjects(program: Command): void {
       if (ctx.json) return printJson(res);
       println(`Deleted project ${ctx.namespace}/${name}`);
     });
+
+  registerProjectArchive(projects);
 }
