@@ -26,11 +26,12 @@ import { installMcpServer, MCP_PATH } from './mcp/index.js';
 import { swaggerUiSpecification } from './swagger-ui-spec.js';
 import { promptRoutes } from './routes/prompts.js';
 import { ragQualityRoutes } from './routes/rag-quality.js';
+import { portabilityRoutes } from './routes/portability.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
 
 /** Every resource's routes, in the order they appear in the OpenAPI document. */
-export const ROUTE_MODULES: RouteModule[] = [systemRoutes, projectRoutes, datasetRoutes, taskRoutes, ragRoutes, chatRoutes, eventLogRoutes, exampleRoutes, modelRoutes, promptRoutes, ragQualityRoutes, keyRoutes];
+export const ROUTE_MODULES: RouteModule[] = [systemRoutes, projectRoutes, datasetRoutes, taskRoutes, ragRoutes, chatRoutes, eventLogRoutes, exampleRoutes, modelRoutes, promptRoutes, ragQualityRoutes, portabilityRoutes, keyRoutes];
 
 /** Request validation options (Fastify's ajv), shared with the MCP tools so both validate alike. */
 export const AJV_OPTIONS: AjvOptions = { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true, strictNumbers: true };

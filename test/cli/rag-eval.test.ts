@@ -1,6 +1,12 @@
-/** `lf rag eval` against a real `lf serve`: the 400 advice with no judgments, then the comparison table. */
+/**
+ * `lf rag eval` and `lf projects export/import` against a real `lf serve`: the 400 advice with no judgments, the
+ * comparison table, and an export → delete → import round trip with the same query results.
+ */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/tmp.js';
 import { createOfflineProject, runLf, spawnServer, type LfRun, type ServerProcess } from './harness.js';
 
 const FILES: Record<string, string> = {
@@ -58,5 +64,27 @@ describe('lf rag eval', () => {
     const j = JSON.parse((await lf(['rag', 'eval', '--json'])).stdout);
     assert.equal(j.configs.length, 1);
     assert.equal(j.configs[0].per_query[0].ranks[shear.document_id], 1);
+  });
+
+  test('projects export, delete, import: same query results', async () => {
+    const dir = await tempDir('lf-archive-');
+    try {
+      const before = await api('POST', '/rag/query', { query: 'when to shear llamas', top_k: 5 });
+      const file = join(dir, 'evl.tar.gz');
+      const ex = await lf(['projects', 'export', 'evl', '-o', file, '--include', 'files,vectors,judgments']);
+      assert.equal(ex.code, 0, ex.stderr);
+      assert.match(ex.stdout, /^Exported org\/evl to .*evl\.tar\.gz \(\d+ bytes\)/);
+      assert.equal((await lf(['projects', 'delete', 'evl'])).code, 0);
+      const im = await lf(['projects', 'import', file]);
+      assert.equal(im.code, 0, im.stderr);
+      assert.match(im.stdout, /^Imported org\/evl \(0 sessions\)/);
+      const after = await api('POST', '/rag/query', { query: 'when to shear llamas', top_k: 5 });
+      assert.deepEqual(after.results, before.results);
+      const again = await lf(['projects', 'import', file]);
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /already exists/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,6 +4,7 @@ import { contextOf } from '../context.js';
 import { canAsk, confirm } from '../confirm.js';
 import { projectPath } from '../http.js';
 import { printJson, printTable, println } from '../output.js';
+import { registerProjectArchive } from './project-archive.js';
 
 interface Project {
   namespace: string;
@@ -82,4 +83,6 @@ export function registerProjects(program: Command): void {
       if (ctx.json) return printJson(res);
       println(`Deleted project ${ctx.namespace}/${name}`);
     });
+
+  registerProjectArchive(projects);
 }

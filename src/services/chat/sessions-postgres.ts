@@ -121,6 +121,11 @@ export class PgSessionStore implements SessionStore {
     }
   }
 
+  async ids(ns: string, p: string): Promise<string[]> {
+    const r = await this.db.pool.query('SELECT session_id FROM lf_sessions WHERE namespace = $1 AND project = $2 ORDER BY created_ms, session_id', [ns, p]);
+    return r.rows.map((row: { session_id: string }) => row.session_id);
+  }
+
   async deleteProject(ns: string, p: string): Promise<number> {
     const r = await this.db.pool.query('DELETE FROM lf_sessions WHERE namespace = $1 AND project = $2', [ns, p]);
     return r.rowCount ?? 0;

@@ -62,6 +62,7 @@ export class SqliteSessionStore implements SessionStore {
       insert: db.prepare('INSERT INTO session_messages (namespace, project, session_id, seq, role, content, extra, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       deleteOne: db.prepare('DELETE FROM sessions WHERE namespace = ? AND project = ? AND session_id = ?'),
       deleteProject: db.prepare('DELETE FROM sessions WHERE namespace = ? AND project = ?'),
+      ids: db.prepare('SELECT session_id AS id FROM sessions WHERE namespace = ? AND project = ? ORDER BY created_ms, session_id'),
     };
     // Returns the session's previous rev (null when the session is new).
     this.appendTx = db.transaction((ns: string, p: string, id: string, seedCount: number, messages: ChatMessage[], rev: string) => {
@@ -134,6 +135,10 @@ export class SqliteSessionStore implements SessionStore {
     } finally {
       release();
     }
+  }
+
+  async ids(ns: string, p: string): Promise<string[]> {
+    return (this.q.ids.all(ns, p) as { id: string }[]).map((r) => r.id);
   }
 
   async deleteProject(ns: string, p: string): Promise<number> {

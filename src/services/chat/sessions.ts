@@ -34,6 +34,8 @@ export interface SessionStore {
   append(ns: string, p: string, id: string, messages: ChatMessage[], seedCount?: number): Promise<void>;
   /** Deletes a session and its history; false when there was none. Waits for its running request. */
   delete(ns: string, p: string, id: string): Promise<boolean>;
+  /** The ids of a project's sessions (oldest first), for export. */
+  ids(ns: string, p: string): Promise<string[]>;
   /** Deletes every session of a project; returns how many there were. */
   deleteProject(ns: string, p: string): Promise<number>;
   close(): Promise<void>;
