@@ -55,6 +55,25 @@ function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
 }
 
+/** `work`, or the abort reason as soon as `signal` aborts (the work itself is not stopped). */
+function untilAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error('cancelled'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('cancelled'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
 export async function ingestFile(deps: FileIngestDeps, job: FileIngestJob): Promise<FileDetail> {
   const { meta, db } = job;
   const ev = deps.events.start({ namespace: job.namespace, project: job.project, type: 'rag_processing', requestId: `proc_${meta.hash.slice(0, 12)}`, config: job.config });
@@ -69,7 +88,8 @@ export async function ingestFile(deps: FileIngestDeps, job: FileIngestJob): Prom
     await deps.resources.guardEmbedder(store, db, { type: strategy.type, model: embedder.model, dimension: embedder.dimension }, false);
 
     job.onStage?.('parse');
-    const prepared = await deps.prepare({
+    // A cancel answers at once: a long parse in the worker thread finishes there and its result is dropped.
+    const prepared = await untilAborted(job.signal, deps.prepare({
       path: job.rawPath,
       filename: meta.original_file_name,
       mimeType: meta.mime_type,
@@ -78,7 +98,7 @@ export async function ingestFile(deps: FileIngestDeps, job: FileIngestJob): Prom
       parsers: job.strategy.parsers,
       extractors: job.strategy.extractors ?? [],
       ...(IN_WORKER_EMBEDDERS.has(strategy.type) ? { embedder: { type: strategy.type, config: strategy.config ?? {} } } : {}),
-    });
+    }));
     throwIfAborted(job.signal);
     detail.parser = prepared.parser;
     detail.extractors = prepared.extractors;
