@@ -156,7 +156,7 @@ export async function run(report: Report): Promise<void> {
       const t0 = performance.now();
       const res = await a.call(`${C}/tasks/${id}`, { method: 'DELETE' });
       const ms = performance.now() - t0;
-      report({ bench: 'data-loop', metric: 'cancel_latency_619p_pdf', value: ms, baseline: null, unit: 'ms', note: `state ${res.body.state}, stage ${res.body.reverted_files?.length ?? 0} reverted` });
+      report({ bench: 'data-loop', metric: 'cancel_latency_619p_pdf', value: ms, baseline: null, unit: 'ms', note: `state ${res.body.state}, ${res.body.reverted_files?.length ?? 0} file(s) reverted` });
     }
 
     // Re-index throughput vs the embedder-bound rate.

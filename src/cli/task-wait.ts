@@ -60,7 +60,8 @@ export async function waitForTask(client: LfClient, namespace: string, project: 
           const meta = f.event === 'progress' ? (f.data as TaskMeta) : undefined;
           if (view && meta && typeof meta.total === 'number' && typeof meta.current === 'number') {
             total = meta.total;
-            view.update(meta.current, meta.total, progressLabel(meta));
+            // The last step shows no label, as a finished task does.
+            view.update(meta.current, meta.total, meta.current >= meta.total ? undefined : progressLabel(meta));
           }
         });
         if (final) {

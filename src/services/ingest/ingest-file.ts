@@ -100,6 +100,25 @@ async function embedWithProgress(
   return out;
 }
 
+/** `work`, or the abort reason as soon as `signal` aborts (the work itself is not stopped). */
+function untilAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error('cancelled'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('cancelled'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
 export async function ingestFile(deps: FileIngestDeps, job: FileIngestJob): Promise<FileDetail> {
   const { meta, db } = job;
   const ev = deps.events.start({ namespace: job.namespace, project: job.project, type: 'rag_processing', requestId: `proc_${meta.hash.slice(0, 12)}`, config: job.config });
@@ -129,7 +148,8 @@ export async function ingestFile(deps: FileIngestDeps, job: FileIngestJob): Prom
     if (state.why) detail.reprocessed_because = state.why;
 
     job.onStage?.('parse');
-    const prepared = await deps.prepare({
+    // A cancel answers at once: a long parse in the worker thread finishes there and its result is dropped.
+    const prepared = await untilAborted(job.signal, deps.prepare({
       path: job.rawPath,
       filename: meta.original_file_name,
       mimeType: meta.mime_type,
@@ -139,7 +159,7 @@ export async function ingestFile(deps: FileIngestDeps, job: FileIngestJob): Prom
       parsers: job.strategy.parsers,
       extractors: job.strategy.extractors ?? [],
       ...(IN_WORKER_EMBEDDERS.has(strategy.type) ? { embedder: { type: strategy.type, config: strategy.config ?? {} } } : {}),
-    });
+    }));
     throwIfAborted(job.signal);
     const warnings = [...prepared.warnings];
     detail.parser = prepared.parser;
