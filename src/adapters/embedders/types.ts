@@ -1,3 +1,5 @@
+import { AdapterError } from '../../core/adapter-error.js';
+
 export interface EmbedOptions {
   signal?: AbortSignal;
 }
@@ -16,9 +18,9 @@ export interface Embedder {
 }
 
 /** An embedder that stayed down (after bounded retries) or answered garbage. Fails the file; never store zeros. */
-export class EmbedderError extends Error {
+export class EmbedderError extends AdapterError {
   constructor(message: string, readonly upstream?: string) {
-    super(message);
+    super('upstream', 'Embedder', message);
     this.name = 'EmbedderError';
   }
 }

@@ -17,6 +17,7 @@ import { createRetrievalStrategy, StrategyUnavailableError } from '../../adapter
 import { createReranker, UniversalRerankerPool } from '../../adapters/retrievers/rerankers/index.js';
 import { RerankerUnavailableError, StrategyConfigError, type Reranker, type RetrievalContext, type RetrievalHints, type RetrievalStrategy } from '../../adapters/retrievers/types.js';
 import { badRequest, errorMessage, LfError, unavailable, unprocessable, upstreamError } from '../../core/errors.js';
+import { AdapterError, adapterToLfError } from '../../core/adapter-error.js';
 import { checkRagHealth, type RagHealthReport } from './rag-health.js';
 
 export interface SearchOptions {
@@ -118,6 +119,7 @@ export function searchError(e: unknown, db: DatabaseConfig): unknown {
         return unavailable(`Vector store for database '${db.name}' is unavailable: ${e.message}`, e);
     }
   }
+  if (e instanceof AdapterError) return adapterToLfError(e);
   return new LfError('internal', `Query failed: ${errorMessage(e)}`, { cause: e });
 }
 

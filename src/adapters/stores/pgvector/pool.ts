@@ -51,7 +51,7 @@ export function toStoreError(err: unknown, url: string): StoreError {
   if (/different vector dimensions|expected \d+ dimensions/.test(message)) {
     return new StoreError(`PGVectorStore: ${message}`, 'dimension_mismatch');
   }
-  return new StoreError(`PGVectorStore: ${message}`, 'other');
+  return new StoreError(`PGVectorStore: ${message}`, 'upstream');
 }
 
 async function prepare(shared: SharedPool, url: string): Promise<void> {
