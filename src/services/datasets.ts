@@ -12,6 +12,7 @@ import { DatasetFileStore, type FileMeta } from '../storage/dataset-files.js';
 import { badRequest, conflict, notFound } from '../core/errors.js';
 import { assertResourceName } from '../core/names.js';
 import { INGEST_DATASET } from './ingest/ingest-dataset.js';
+import { storeTypeOpens } from '../adapters/stores/registry.js';
 
 export interface DatasetView extends Record<string, unknown> {
   name: string;
@@ -100,14 +101,8 @@ export class DatasetsService {
     const before = await this.view(ns, project, dataset);
     await this.queue.cancelWhere({ namespace: ns, project, dataset: name }, `cancelled: dataset ${name} was deleted`);
     const db = (config.rag?.databases ?? []).find((d) => d.name === dataset.database);
-    if (db) {
-      try {
-        const store = await this.resources.store(ns, project, db);
-        await store.deleteWhere({ dataset: name });
-      } catch {
-        /* a store that was never written or is unavailable has nothing of this dataset */
-      }
-    }
+    // As for one file: a store that is down fails the deletion rather than orphaning the dataset's chunks.
+    if (db && storeTypeOpens(db.type)) await (await this.resources.store(ns, project, db)).deleteWhere({ dataset: name });
     await this.files(ns, project, name).removeAll();
     await this.projects.mutate(ns, project, (c) => {
       c.datasets = (c.datasets ?? []).filter((d) => d.name !== name);
@@ -128,12 +123,10 @@ export class DatasetsService {
     if (!(await files.get(hash))) throw notFound(`File ${hash} not found`);
     let deleted = 0;
     const db = (config.rag?.databases ?? []).find((d) => d.name === ds.database);
-    if (db) {
-      try {
-        deleted = await (await this.resources.store(ns, project, db)).deleteWhere({ file_hash: hash, dataset });
-      } catch {
-        /* nothing stored */
-      }
+    // A store that is down fails the removal (503) and the file stays registered, so a retry removes its chunks
+    // instead of orphaning them; only a store type this build cannot open holds nothing of ours.
+    if (db && storeTypeOpens(db.type)) {
+      deleted = await (await this.resources.store(ns, project, db)).deleteWhere({ file_hash: hash, dataset });
     }
     await files.remove(hash, { keepBytes: !removeFromDisk });
     return { file_hash: hash, deleted_chunks: deleted, removed_from_disk: removeFromDisk };
