@@ -52,7 +52,7 @@ export class FileLocks {
       try {
         return await fn();
       } finally {
-        await release().catch(() => undefined);
+        await release().catch(() => undefined); // best effort: a lock left behind goes stale and is taken over
       }
     });
   }
