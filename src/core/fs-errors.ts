@@ -8,3 +8,11 @@ export function isNotFound(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
+
+/** For `.catch(...)` on a probe: `value` when the path is not there, else the error is rethrown. */
+export function absentAs<T>(value: T): (e: unknown) => T {
+  return (e) => {
+    if (isNotFound(e)) return value;
+    throw e;
+  };
+}

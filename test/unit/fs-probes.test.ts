@@ -4,10 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { isNotFound } from '../../src/core/fs-errors.js';
+import { absentAs, isNotFound } from '../../src/core/fs-errors.js';
 import { DatasetFileStore } from '../../src/storage/dataset-files.js';
 import { findConfigFile } from '../../src/config/project-file.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -20,6 +20,18 @@ test('isNotFound: ENOENT and ENOTDIR are "not there"; other errors are not', () 
   assert.equal(isNotFound(err('EISDIR')), false);
   assert.equal(isNotFound(new Error('x')), false);
   assert.equal(isNotFound(undefined), false);
+});
+
+test('absentAs: the fallback for a missing path, the error itself otherwise', async () => {
+  const dir = await tempDir();
+  try {
+    assert.deepEqual(await readdir(join(dir, 'missing')).catch(absentAs([] as string[])), []);
+    await writeFile(join(dir, 'file'), 'x');
+    assert.deepEqual(await readdir(join(dir, 'file', 'sub')).catch(absentAs([] as string[])), [], 'a path through a file is not there');
+    await assert.rejects(readFile(dir).catch(absentAs('')), (e: NodeJS.ErrnoException) => e.code === 'EISDIR');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('dataset files: missing is absent, damaged metadata is skipped, unreadable metadata is an error', async () => {
