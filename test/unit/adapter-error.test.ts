@@ -10,6 +10,9 @@ import { installErrorHandling } from '../../src/api/error-handler.js';
 import { AdapterError, ADAPTER_ERROR_KINDS, adapterToLfError, toLfError, type AdapterErrorKind } from '../../src/core/adapter-error.js';
 import { LfError } from '../../src/core/errors.js';
 import { EmbedderError } from '../../src/adapters/embedders/types.js';
+import { createEmbedder } from '../../src/adapters/embedders/registry.js';
+import { searchError } from '../../src/services/rag/retrieval.js';
+import type { DatabaseConfig } from '../../src/config/schema.js';
 import { HttpAttemptError } from '../../src/adapters/embedders/retry.js';
 import { StoreError } from '../../src/adapters/stores/types.js';
 import { ParseError } from '../../src/adapters/parsers/types.js';
@@ -94,5 +97,24 @@ describe('adapter error translation', () => {
       assert.equal(res.status, status, e.message);
       assert.match(String(res.body.detail), detail);
     }
+  });
+
+  test('an unusable embedder config is a config error (400), in the handler and in search; a failing server stays 502', async () => {
+    let configError: unknown;
+    try {
+      createEmbedder('OllamaEmbedder', { batch_size: 'lots' });
+    } catch (e) {
+      configError = e;
+    }
+    assert.ok(configError instanceof EmbedderError && configError.kind === 'config', String(configError));
+    const res = await answer(configError);
+    assert.equal(res.status, 400);
+    assert.equal(res.body.detail, 'Embedder: OllamaEmbedder: config "batch_size" must be a number');
+    const db = { name: 'main_db' } as DatabaseConfig;
+    const mapped = searchError(configError, db) as LfError;
+    assert.equal(mapped.status, 400, 'search used to answer 500 "Query failed" for this');
+    const upstream = searchError(new EmbedderError('Ollama at http://h: down', 'Ollama at http://h'), db) as LfError;
+    assert.equal(upstream.status, 502);
+    assert.match(String(upstream.detail), /^Embedder for database 'main_db' failed/);
   });
 });

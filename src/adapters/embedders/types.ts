@@ -1,4 +1,4 @@
-import { AdapterError } from '../../core/adapter-error.js';
+import { AdapterError, type AdapterErrorKind } from '../../core/adapter-error.js';
 
 export interface EmbedOptions {
   signal?: AbortSignal;
@@ -19,8 +19,9 @@ export interface Embedder {
 
 /** An embedder that stayed down (after bounded retries) or answered garbage. Fails the file; never store zeros. */
 export class EmbedderError extends AdapterError {
-  constructor(message: string, readonly upstream?: string) {
-    super('upstream', 'Embedder', message);
+  /** `kind` is `config` for an unusable embedder config (a wrong type, an unknown embedder type). */
+  constructor(message: string, readonly upstream?: string, kind: AdapterErrorKind = 'upstream') {
+    super(kind, 'Embedder', message);
     this.name = 'EmbedderError';
   }
 }

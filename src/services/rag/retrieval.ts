@@ -104,7 +104,7 @@ export function chooseStrategy(db: DatabaseConfig, requested?: string | null): C
 /** Turns adapter errors into the registry's errors (decision A2). */
 export function searchError(e: unknown, db: DatabaseConfig): unknown {
   if (e instanceof LfError) return e;
-  if (e instanceof EmbedderError) return upstreamError(`Embedder for database '${db.name}' failed${e.upstream ? ` (${e.upstream})` : ''}: ${e.message}`, e);
+  if (e instanceof EmbedderError && e.kind === 'upstream') return upstreamError(`Embedder for database '${db.name}' failed${e.upstream ? ` (${e.upstream})` : ''}: ${e.message}`, e);
   if (e instanceof StrategyConfigError) return badRequest(`Invalid retrieval strategy config: ${e.message}`);
   if (e instanceof StoreError) {
     switch (e.code) {
