@@ -1,12 +1,14 @@
 /**
- * Maps every failure to `{"detail": ...}` with the registry's status (decision A2): LfErrors by kind, request
- * validation to the 422 list form (`[{loc, msg, type}]`), malformed JSON to 422, bodies too large to 413, wrong
- * content types to 415, unknown routes to 404 "Not Found". Never a stack trace in a body.
+ * Maps every failure to `{"detail": ...}` with the registry's status (decision A2): LfErrors by kind, adapter
+ * errors by theirs (decision 0180), request validation to the 422 list form (`[{loc, msg, type}]`), malformed
+ * JSON to 422, bodies too large to 413, wrong content types to 415, unknown routes to 404 "Not Found". Never a
+ * stack trace in a body.
  */
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isLfError } from '../core/errors.js';
+import { adapterToLfError, isAdapterError } from '../core/adapter-error.js';
 import { installFiniteNumbersCheck } from './finite-numbers.js';
 import { validationIssues } from './validation-messages.js';
 
@@ -47,9 +49,11 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-    if (isLfError(err)) {
-      if (err.status >= 500) req.log.error({ err }, err.message);
-      return reply.code(err.status).send({ detail: err.detail });
+    // An adapter error no service mapped answers by its kind, naming the adapter (decision 0180).
+    const lf = isLfError(err) ? err : isAdapterError(err) ? adapterToLfError(err) : undefined;
+    if (lf) {
+      if (lf.status >= 500) req.log.error({ err }, lf.message);
+      return reply.code(lf.status).send({ detail: lf.detail });
     }
     if (err.validation) return reply.code(422).send({ detail: validationIssues(err) });
     switch (err.code) {

@@ -7,6 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { usageError } from './errors.js';
+import { absentAs } from '../core/fs-errors.js';
 
 export interface InputFile {
   /** Absolute path. */
@@ -29,7 +30,7 @@ export async function walkFiles(dir: string): Promise<string[]> {
       if (e.isDirectory()) await visit(p);
       else if (e.isFile()) out.push(p);
       else if (e.isSymbolicLink()) {
-        const s = await stat(p).catch(() => undefined);
+        const s = await stat(p).catch(absentAs(undefined));
         if (s?.isFile()) out.push(p);
       }
     }
@@ -42,7 +43,7 @@ async function globFiles(pattern: string, cwd: string): Promise<string[]> {
   const posixPattern = toPosix(pattern);
   const { base } = picomatch.scan(posixPattern);
   const baseDir = resolve(cwd, base || '.');
-  const s = await stat(baseDir).catch(() => undefined);
+  const s = await stat(baseDir).catch(absentAs(undefined));
   if (!s?.isDirectory()) return [];
   const absolutePattern = isAbsolute(pattern);
   const match = picomatch(absolutePattern ? posixPattern : posixPattern.replace(/^\.\//, ''));
@@ -65,7 +66,7 @@ export async function expandInputs(inputs: string[], cwd = process.cwd()): Promi
   };
   for (const input of inputs) {
     const abs = resolve(cwd, input);
-    const s = await stat(abs).catch(() => undefined);
+    const s = await stat(abs).catch(absentAs(undefined));
     if (s?.isFile()) await add(abs);
     else if (s?.isDirectory()) {
       const found = await walkFiles(abs);

@@ -7,6 +7,7 @@ import { readFile, readdir, rm, stat, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import YAML, { Document, isMap, isScalar, isSeq, type Pair } from 'yaml';
 import { writeFileAtomic, type AtomicWriteOptions } from '../core/fs-atomic.js';
+import { isNotFound } from '../core/fs-errors.js';
 
 export const CONFIG_FILE_NAMES = ['llamafarm.yaml', 'llamafarm.yml', 'llamafarm.json'] as const;
 const BACKUPS_KEPT = 5;
@@ -31,8 +32,8 @@ export async function findConfigFile(projectDir: string): Promise<string | undef
     const p = join(projectDir, name);
     try {
       if ((await stat(p)).isFile()) return p;
-    } catch {
-      /* try the next name */
+    } catch (e) {
+      if (!isNotFound(e)) throw e; // else try the next name
     }
   }
   return undefined;
@@ -105,8 +106,9 @@ async function backupAndPrune(projectDir: string, currentPath: string): Promise<
     try {
       await stat(target);
       target = join(projectDir, `llamafarm.${backupStamp()}_${i}.${ext}`);
-    } catch {
-      break;
+    } catch (e) {
+      if (isNotFound(e)) break; // a free name
+      throw e;
     }
   }
   await copyFile(currentPath, target);

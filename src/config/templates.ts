@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { notFound } from '../core/errors.js';
+import { isNotFound } from '../core/fs-errors.js';
 import { isResourceName, safeJoin } from '../core/names.js';
 
 export const BUILTIN_TEMPLATES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'templates');
@@ -24,8 +25,8 @@ async function readTemplateText(name: string, customDir?: string): Promise<strin
     if (!p) continue;
     try {
       return await readFile(p, 'utf8');
-    } catch {
-      /* next */
+    } catch (e) {
+      if (!isNotFound(e)) throw e; // else the next candidate
     }
   }
   return undefined;
@@ -37,8 +38,8 @@ export async function listTemplates(customDir?: string): Promise<string[]> {
     if (!dir) continue;
     try {
       for (const f of await readdir(dir)) if (f.endsWith('.yaml') && isResourceName(f.slice(0, -5))) names.add(f.slice(0, -5));
-    } catch {
-      /* no custom dir */
+    } catch (e) {
+      if (!isNotFound(e)) throw e; // else no custom dir
     }
   }
   return [...names].sort();

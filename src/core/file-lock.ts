@@ -99,7 +99,7 @@ export class FileLocks {
         return await fn();
       } finally {
         await rm(`${lockPath}.owner`, { force: true }).catch(() => undefined);
-        await release().catch(() => undefined);
+        await release().catch(() => undefined); // best effort: a lock left behind goes stale and is taken over
       }
     });
   }

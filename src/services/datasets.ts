@@ -19,6 +19,7 @@ import { datasetFileViews, deleteDatasetChunks, deleteFileChunks, type DatasetFi
 import { FileStateStore } from './datasets/file-state.js';
 import { ChunkInspector } from './datasets/chunks.js';
 import { otherHolders, removeDatasetRows, removeFileRows } from './ingest/ownership.js';
+import { storeTypeOpens } from '../adapters/stores/registry.js';
 
 export interface DatasetView extends Record<string, unknown> {
   name: string;
@@ -119,14 +120,11 @@ export class DatasetsService {
     const before = await this.view(ns, project, dataset);
     await this.queue.cancelWhere({ namespace: ns, project, dataset: name }, `cancelled: dataset ${name} was deleted`);
     const db = (config.rag?.databases ?? []).find((d) => d.name === dataset.database);
-    if (db) {
-      try {
-        const store = await this.resources.store(ns, project, db);
-        const holders = await otherHolders(this.layout, ns, project, config, db.name, name, before.files);
-        await removeDatasetRows(store, name, [...holders].filter(([, others]) => others.length > 0).map(([hash]) => hash));
-      } catch {
-        /* a store that was never written or is unavailable has nothing of this dataset */
-      }
+    // As for one file: a store that is down fails the deletion rather than orphaning the dataset's chunks.
+    if (db && storeTypeOpens(db.type)) {
+      const store = await this.resources.store(ns, project, db);
+      const holders = await otherHolders(this.layout, ns, project, config, db.name, name, before.files);
+      await removeDatasetRows(store, name, [...holders].filter(([, others]) => others.length > 0).map(([hash]) => hash));
     }
     await this.files(ns, project, name).removeAll();
     await this.projects.mutate(ns, project, (c) => {
@@ -170,16 +168,17 @@ export class DatasetsService {
     if (!removal) throw notFound(`File ${hash} not found`);
     let deleted = 0;
     const db = (config.rag?.databases ?? []).find((d) => d.name === ds.database);
-    if (db) {
+    // A store that is down fails the removal (503) and the file stays registered, so a retry removes its chunks
+    // instead of orphaning them; only a store type this build cannot open holds nothing of ours.
+    if (db && storeTypeOpens(db.type)) {
       try {
         const holders = await otherHolders(this.layout, ns, project, config, db.name, dataset, [hash]);
         deleted = await removeFileRows(await this.resources.store(ns, project, db), hash, dataset, (holders.get(hash) ?? []).length > 0);
       } catch (e) {
-        // A store that was never written has nothing of this file; a storage failure must not half-delete it.
-        if (storageCause(e)) {
-          await removal.rollback();
-          throw asStorageError(e, "delete the file's chunks");
-        }
+        // Nothing is half-deleted: the file is put back before the error answers.
+        await removal.rollback();
+        if (storageCause(e)) throw asStorageError(e, "delete the file's chunks");
+        throw e;
       }
     }
     await removal.commit();

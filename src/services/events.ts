@@ -7,6 +7,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { errorMessage } from '../core/errors.js';
+import { isNotFound } from '../core/fs-errors.js';
 
 export interface SubEvent {
   timestamp: string;
@@ -205,13 +207,19 @@ export class EventLog {
     const file = join(dir, `${hash}.json`);
     try {
       await stat(file);
-    } catch {
-      try {
-        await mkdir(dir, { recursive: true });
-        await writeFile(file, JSON.stringify(config, null, 2));
-      } catch {
-        /* the project may have been deleted meanwhile */
+      return; // already snapshotted
+    } catch (e) {
+      if (!isNotFound(e)) {
+        this.log?.warn({ err: errorMessage(e), file }, 'config snapshot not checked');
+        return;
       }
+    }
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(file, JSON.stringify(config, null, 2));
+    } catch (e) {
+      // Best effort (the event still records the hash); the project may also have been deleted meanwhile.
+      this.log?.warn({ err: errorMessage(e), file }, 'config snapshot not written');
     }
   }
 

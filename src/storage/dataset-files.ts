@@ -14,6 +14,7 @@ import { LfError } from '../core/errors.js';
 import { safeBasename } from '../core/names.js';
 import { writeFileAtomic } from '../core/fs-atomic.js';
 import { asStorageError } from '../core/storage-errors.js';
+import { isNotFound } from '../core/fs-errors.js';
 
 export interface FileMeta {
   original_file_name: string;
@@ -122,10 +123,17 @@ export class DatasetFileStore {
 
   async get(hash: string): Promise<FileMeta | undefined> {
     if (!FILE_HASH_RE.test(hash)) return undefined;
+    let text: string;
     try {
-      return JSON.parse(await readFile(join(this.metaDir, `${hash}.json`), 'utf8')) as FileMeta;
+      text = await readFile(join(this.metaDir, `${hash}.json`), 'utf8');
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e; // unreadable (permissions, I/O): not the same as "no such file"
+    }
+    try {
+      return JSON.parse(text) as FileMeta;
     } catch {
-      return undefined;
+      return undefined; // metadata is written atomically: unparseable means damaged from outside; not a file of ours
     }
   }
 
@@ -134,8 +142,9 @@ export class DatasetFileStore {
     let names: string[];
     try {
       names = await readdir(this.metaDir);
-    } catch {
-      return [];
+    } catch (e) {
+      if (isNotFound(e)) return []; // no upload yet
+      throw e;
     }
     const metas = await Promise.all(names.filter((n) => n.endsWith('.json')).map((n) => this.get(n.slice(0, -5))));
     return metas.filter((m): m is FileMeta => m !== undefined).sort((a, b) => a.timestamp - b.timestamp || a.hash.localeCompare(b.hash));

@@ -22,10 +22,10 @@ export interface PgliteServer {
   stop(): Promise<void>;
 }
 
-export async function startPgliteServer(opts: { dataDir?: string; maxConnections?: number } = {}): Promise<PgliteServer> {
+export async function startPgliteServer(opts: { dataDir?: string; maxConnections?: number; port?: number } = {}): Promise<PgliteServer> {
   // In memory unless a directory is given; the pgvector extension is loaded but not yet created.
   const db = await PGlite.create(opts.dataDir, { extensions: { vector } });
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: opts.maxConnections ?? 4 });
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: opts.port ?? 0, maxConnections: opts.maxConnections ?? 4 });
   try {
     await server.start();
   } catch (err) {

@@ -1,5 +1,5 @@
 /** Reading embedder config values: wrong types are configuration errors (thrown at creation, naming the key). */
-import type { EmbedderConfig } from './types.js';
+import { EmbedderError, type EmbedderConfig } from './types.js';
 
 function pick(config: EmbedderConfig, keys: string[]): [string, unknown] | undefined {
   for (const key of keys) {
@@ -13,7 +13,7 @@ export function configString(type: string, config: EmbedderConfig, keys: string[
   const found = pick(config, keys);
   if (!found) return undefined;
   const [key, value] = found;
-  if (typeof value !== 'string') throw new Error(`${type}: config "${key}" must be a string`);
+  if (typeof value !== 'string') throw new EmbedderError(`${type}: config "${key}" must be a string`, undefined, 'config');
   return value;
 }
 
@@ -27,9 +27,9 @@ export function configNumber(
   if (!found) return undefined;
   const [key, raw] = found;
   const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${type}: config "${key}" must be a number`);
-  if (o.integer && !Number.isInteger(value)) throw new Error(`${type}: config "${key}" must be an integer`);
-  if (o.min !== undefined && value < o.min) throw new Error(`${type}: config "${key}" must be >= ${o.min}`);
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new EmbedderError(`${type}: config "${key}" must be a number`, undefined, 'config');
+  if (o.integer && !Number.isInteger(value)) throw new EmbedderError(`${type}: config "${key}" must be an integer`, undefined, 'config');
+  if (o.min !== undefined && value < o.min) throw new EmbedderError(`${type}: config "${key}" must be >= ${o.min}`, undefined, 'config');
   return value;
 }
 
@@ -39,7 +39,7 @@ export function configBoolean(type: string, config: EmbedderConfig, keys: string
   const [key, value] = found;
   if (typeof value === 'boolean') return value;
   if (value === 'true' || value === 'false') return value === 'true';
-  throw new Error(`${type}: config "${key}" must be a boolean`);
+  throw new EmbedderError(`${type}: config "${key}" must be a boolean`, undefined, 'config');
 }
 
 /** Settings every remote embedder shares (decision A5: bounded retries with backoff, per-request timeout). */

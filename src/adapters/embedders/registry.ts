@@ -4,7 +4,7 @@ import { resolveEnvRefs } from '../../config/secrets.js';
 import { OllamaEmbedder } from './ollama.js';
 import { OpenAIEmbedder } from './openai.js';
 import { SentenceEncoderEmbedder } from './sentence-encoder.js';
-import type { Embedder, EmbedderConfig, EmbedderContext } from './types.js';
+import { EmbedderError, type Embedder, type EmbedderConfig, type EmbedderContext } from './types.js';
 import { UniversalEmbedder } from './universal.js';
 
 type EmbedderFactory = (config: EmbedderConfig, ctx: EmbedderContext) => Embedder;
@@ -28,13 +28,13 @@ export function embedderTypes(): string[] {
 }
 
 /**
- * Builds an embedder. An unknown type, or a config value of the wrong type, is an Error naming the problem;
+ * Builds an embedder. An unknown type, or a config value of the wrong type, is an EmbedderError of kind `config`;
  * an unreachable server or a missing model is only found on the first `embed` (as EmbedderError).
  */
 export function createEmbedder(type: string, config: EmbedderConfig = {}, ctx: EmbedderContext = {}): Embedder {
   const factory =
     FACTORIES[type] ?? Object.entries(FACTORIES).find(([name]) => name.toLowerCase() === type.toLowerCase())?.[1];
-  if (!factory) throw new Error(`unknown embedder type "${type}"; known types: ${embedderTypes().join(', ')}`);
+  if (!factory) throw new EmbedderError(`unknown embedder type "${type}"; known types: ${embedderTypes().join(', ')}`, undefined, 'config');
   // `${VAR}` references in secret fields are resolved now, at use time (decision 0111).
   return factory(resolveEnvRefs(config ?? {}, ctx.env ?? process.env), ctx);
 }

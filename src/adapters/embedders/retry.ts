@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EmbedderError } from './types.js';
 import { outboundFetch } from '../../core/outbound.js';
 import { upstreamErrorMessage } from '../../core/upstream-error.js';
+import { AdapterError } from '../../core/adapter-error.js';
 
 export interface RetryPolicy {
   /** Names the server in errors, e.g. `Ollama at http://localhost:11434`. */
@@ -16,7 +17,7 @@ export interface RetryPolicy {
 }
 
 /** A failed HTTP attempt: `retryable` for network trouble, 408, 429 and 5xx. */
-export class HttpAttemptError extends Error {
+export class HttpAttemptError extends AdapterError {
   constructor(
     message: string,
     readonly status: number,
@@ -25,7 +26,7 @@ export class HttpAttemptError extends Error {
     readonly serverMessage: string,
     readonly retryAfterMs?: number,
   ) {
-    super(message);
+    super('upstream', 'Embedder', message);
     this.name = 'HttpAttemptError';
   }
 }

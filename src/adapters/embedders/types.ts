@@ -1,3 +1,5 @@
+import { AdapterError, type AdapterErrorKind } from '../../core/adapter-error.js';
+
 export interface EmbedOptions {
   signal?: AbortSignal;
 }
@@ -16,9 +18,10 @@ export interface Embedder {
 }
 
 /** An embedder that stayed down (after bounded retries) or answered garbage. Fails the file; never store zeros. */
-export class EmbedderError extends Error {
-  constructor(message: string, readonly upstream?: string) {
-    super(message);
+export class EmbedderError extends AdapterError {
+  /** `kind` is `config` for an unusable embedder config (a wrong type, an unknown embedder type). */
+  constructor(message: string, readonly upstream?: string, kind: AdapterErrorKind = 'upstream') {
+    super(kind, 'Embedder', message);
     this.name = 'EmbedderError';
   }
 }

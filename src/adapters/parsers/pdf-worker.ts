@@ -50,7 +50,7 @@ async function run(input: PdfJob): Promise<void> {
     stopAtErrors: false,
   });
   try {
-    const meta = await pdf.getMetadata().catch(() => undefined);
+    const meta = await pdf.getMetadata().catch(() => undefined); // optional: a PDF without readable metadata still parses
     post({
       type: 'open',
       numPages: pdf.numPages,

@@ -2,6 +2,8 @@
  * Parsers turn one stored file into documents (a page, a section, a sheet, a block of rows).
  * Chunking is a separate step (src/adapters/chunkers); a parser only says what the natural units are.
  */
+import { AdapterError } from '../../core/adapter-error.js';
+
 export interface ParserInput {
   /** Absolute path of the stored bytes (content-addressed; has no extension). */
   path: string;
@@ -36,9 +38,9 @@ export interface Parser {
 }
 
 /** A parse failure that should fail this file with a clear reason (encrypted, image-only, malformed). */
-export class ParseError extends Error {
+export class ParseError extends AdapterError {
   constructor(message: string, readonly reason: ParseFailureReason = 'other') {
-    super(message);
+    super(reason === 'other' ? 'internal' : 'invalid_input', 'Parser', message);
     this.name = 'ParseError';
   }
 }

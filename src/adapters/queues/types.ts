@@ -2,6 +2,8 @@
  * Task queues (decision A8). The embedded default is a durable SQLite queue running handlers in this process;
  * the scale-out backend (BullMQ on Redis) implements the same interface with `lf worker` processes.
  */
+import { AdapterError } from '../../core/adapter-error.js';
+
 export type TaskState = 'PENDING' | 'STARTED' | 'RETRY' | 'SUCCESS' | 'FAILURE';
 
 export interface TaskScope {
@@ -43,9 +45,9 @@ export interface TaskRunContext {
 export type TaskHandler = (ctx: TaskRunContext) => Promise<Record<string, unknown>>;
 
 /** Thrown by a handler to end its task in FAILURE with `result` kept (e.g. every file failed). */
-export class TaskFailure extends Error {
+export class TaskFailure extends AdapterError {
   constructor(message: string, readonly result?: Record<string, unknown>) {
-    super(message);
+    super('internal', 'Task', message);
     this.name = 'TaskFailure';
   }
 }

@@ -15,6 +15,7 @@ import { MultiQueryStrategy } from './multi-query.js';
 import { MultiTurnRAGStrategy } from './multi-turn.js';
 import { RerankedStrategy } from './reranked.js';
 import { StrategyConfigError, type RetrievalStrategy, type StrategyConfig, type StrategyFactory } from './types.js';
+import { AdapterError } from '../../core/adapter-error.js';
 
 const FACTORIES: Record<string, StrategyFactory> = {
   BasicSimilarityStrategy: (c) => new BasicSimilarityStrategy(c),
@@ -46,9 +47,9 @@ const UNAVAILABLE: Readonly<Record<string, string>> = {
   ElasticRetriever: 'it needs an Elasticsearch backend, which this build does not have',
 };
 
-export class StrategyUnavailableError extends Error {
+export class StrategyUnavailableError extends AdapterError {
   constructor(readonly strategyType: string, message: string) {
-    super(message);
+    super('config', 'Retrieval strategy', message);
     this.name = 'StrategyUnavailableError';
   }
 }

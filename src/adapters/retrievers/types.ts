@@ -6,6 +6,7 @@
  * false`, which drops `_`-prefixed keys).
  */
 import type { Hit, MetadataFilter, VectorStore } from '../stores/types.js';
+import { AdapterError } from '../../core/adapter-error.js';
 
 /** Request fields passed through to strategies (`/rag/query`); each strategy uses what applies to it. */
 export interface RetrievalHints {
@@ -28,9 +29,9 @@ export interface Reranker {
 }
 
 /** Thrown by `RetrievalContext.reranker` when a model name cannot be turned into a reranker. */
-export class RerankerUnavailableError extends Error {
+export class RerankerUnavailableError extends AdapterError {
   constructor(message: string) {
-    super(message);
+    super('config', 'Reranker', message);
     this.name = 'RerankerUnavailableError';
   }
 }
@@ -68,9 +69,9 @@ export type CreateStrategy = (type: string, config?: StrategyConfig) => Retrieva
 export type StrategyFactory = (config: StrategyConfig, create: CreateStrategy) => RetrievalStrategy;
 
 /** A strategy config that cannot be used (wrong value types or ranges); the message names the key. */
-export class StrategyConfigError extends Error {
+export class StrategyConfigError extends AdapterError {
   constructor(message: string) {
-    super(message);
+    super('config', 'Retrieval strategy', message);
     this.name = 'StrategyConfigError';
   }
 }

@@ -1,3 +1,5 @@
+import { AdapterError } from '../../core/adapter-error.js';
+
 /** OpenAI-shaped chat messages as our runtimes see them. */
 export interface ChatMessage {
   role: 'system' | 'developer' | 'user' | 'assistant' | 'tool' | 'function';
@@ -90,12 +92,12 @@ export interface ChatRuntime {
 }
 
 /** The upstream failed or answered garbage; the API maps it to 502 with this message. */
-export class RuntimeError extends Error {
+export class RuntimeError extends AdapterError {
   /** The upstream's own answer (truncated), for the server log only: never part of `message` (decision 0113). */
   upstreamBody?: string;
 
   constructor(message: string, readonly upstream: string, readonly status?: number, options?: { cause?: unknown; upstreamBody?: string }) {
-    super(message, options);
+    super('upstream', 'Model runtime', message, options);
     this.name = 'RuntimeError';
     if (options?.upstreamBody) this.upstreamBody = options.upstreamBody;
   }

@@ -16,8 +16,12 @@ export interface StoreContext {
 
 type StoreFactory = (ctx: StoreContext) => Promise<VectorStore>;
 
+const CANNOT_OPEN = new Set<StoreFactory>();
+
 function unavailable(type: string, needs: string): StoreFactory {
-  return () => Promise.reject(new StoreError(`${type} is not available in this build (${needs}); use LanceDBStore`, 'unavailable'));
+  const factory: StoreFactory = () => Promise.reject(new StoreError(`${type} is not available in this build (${needs}); use LanceDBStore`, 'unavailable'));
+  CANNOT_OPEN.add(factory);
+  return factory;
 }
 
 const FACTORIES: Record<string, StoreFactory> = {
@@ -39,6 +43,11 @@ const FACTORIES: Record<string, StoreFactory> = {
 
 /** Every store type name the config accepts (whether or not this build can open it). */
 export const STORE_TYPES: readonly string[] = Object.keys(FACTORIES);
+
+/** Whether this build can open stores of `type` (if not, no data of ours can be in one). */
+export function storeTypeOpens(type: string): boolean {
+  return Object.hasOwn(FACTORIES, type) && !CANNOT_OPEN.has(FACTORIES[type]);
+}
 
 /** Opens the store for one database. Unknown types → StoreError('unavailable') naming the known ones. */
 export async function createStore(type: string, ctx: StoreContext): Promise<VectorStore> {

@@ -2,6 +2,8 @@
  * Vector stores. Scores returned by `search` are in [0, 1], higher is better (decision A6):
  * cosine similarity is mapped to (1 + cos) / 2; full-text scores are normalised by the store.
  */
+import { AdapterError, type AdapterErrorKind } from '../../core/adapter-error.js';
+
 export interface StoredChunk {
   /** `<first 16 hex of file hash>_<NNNN>` — upserting the same id replaces the row. */
   id: string;
@@ -110,12 +112,28 @@ export type StoreErrorCode =
   | 'embedder_mismatch'
   | 'invalid_vector'
   | 'invalid_filter'
+  /** The database's store config cannot be used (a bad value). */
+  | 'config'
   | 'unavailable'
+  /** The store's server answered with an error. */
+  | 'upstream'
   | 'other';
 
-export class StoreError extends Error {
+/** How each store error code translates when no service maps it more precisely (decision 0180). */
+const STORE_ERROR_KIND: Record<StoreErrorCode, AdapterErrorKind> = {
+  dimension_mismatch: 'mismatch',
+  embedder_mismatch: 'mismatch',
+  invalid_vector: 'invalid_input',
+  invalid_filter: 'invalid_input',
+  config: 'config',
+  unavailable: 'unavailable',
+  upstream: 'upstream',
+  other: 'internal',
+};
+
+export class StoreError extends AdapterError {
   constructor(message: string, readonly code: StoreErrorCode = 'other') {
-    super(message);
+    super(STORE_ERROR_KIND[code], 'Vector store', message);
     this.name = 'StoreError';
   }
 }

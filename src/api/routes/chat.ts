@@ -13,6 +13,7 @@ import { ChatCompletionBodySchema } from '../../services/chat/request.js';
 import type { ChatTurn } from '../../services/chat/turn.js';
 import { assertChatInputSize } from '../../services/chat/input-limits.js';
 import { isLfError } from '../../core/errors.js';
+import { toLfError } from '../../core/adapter-error.js';
 import { errors, ProjectParams } from '../schemas.js';
 
 const open = { additionalProperties: true };
@@ -288,8 +289,9 @@ async function streamTurn(req: FastifyRequest, reply: FastifyReply, turn: ChatTu
       throw e; // still a normal JSON error response
     }
     if (!signal.aborted) {
-      const status = isLfError(e) ? e.status : 500;
-      const message = isLfError(e) ? e.message : 'Internal Server Error';
+      const lf = toLfError(e);
+      const status = lf ? lf.status : 500;
+      const message = lf ? lf.message : 'Internal Server Error';
       if (status >= 500) req.log.error({ err: e }, message);
       await out.write(`data: ${JSON.stringify({ error: { message, type: status === 502 ? 'upstream_error' : 'server_error', code: status } })}\n\n`);
       await out.write('data: [DONE]\n\n');

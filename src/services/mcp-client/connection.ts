@@ -68,10 +68,11 @@ export class McpConnection {
     const pending = this.connecting;
     this.connecting = undefined;
     this.listing = undefined;
-    const client = this.client ?? (await pending?.catch(() => undefined));
+    const client = this.client ?? (await pending?.catch(() => undefined)); // a failed connect has no client to close
     this.client = undefined;
     // Streamable HTTP: end the server-side session too (a DELETE; servers that do not support it answer 405).
     const transport = client?.transport;
+    // Best effort: the session may already be gone on the server, the client already closed.
     if (transport instanceof StreamableHTTPClientTransport) await transport.terminateSession().catch(() => undefined);
     await client?.close().catch(() => undefined);
   }
@@ -113,12 +114,12 @@ export class McpConnection {
     try {
       await client.connect(transport, { timeout: this.o.connectTimeoutMs });
     } catch (e) {
-      await client.close().catch(() => undefined);
+      await client.close().catch(() => undefined); // best effort cleanup; the connect error is thrown below
       const stderr = this.stderrTail.trim();
       throw new Error(`${errorText(e)}${stderr ? ` (stderr: ${stderr.slice(-500)})` : ''}`, { cause: e });
     }
     if (this.closed) {
-      await client.close().catch(() => undefined);
+      await client.close().catch(() => undefined); // best effort cleanup before saying it was closed
       throw new Error(`MCP server '${this.name}' was closed`);
     }
     client.onclose = () => {

@@ -94,7 +94,7 @@ async function transfer(hub: HubClient, src: BlobSource, partial: string, o: Blo
       await res.body?.cancel();
       // The server has nothing past our partial file: it is whole if the size was unknown, else start over.
       if (src.size === null && start > 0) return hashFile(partial);
-      await truncate(partial, 0).catch(() => undefined);
+      await truncate(partial, 0).catch(() => undefined); // best effort: the next attempt overwrites it anyway
       throw new TransientTransferError(`the server refused the range bytes=${start}-`);
     }
     if (res.status === 206) {

@@ -13,6 +13,7 @@
 import { lstat, mkdir, readdir, readFile, rm, stat, symlink, copyFile, unlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { writeFileAtomic } from '../../core/fs-atomic.js';
+import { absentAs } from '../../core/fs-errors.js';
 import { repoFolderName, repoIdFromFolder } from './model-spec.js';
 
 export interface Snapshot {
@@ -123,9 +124,9 @@ export class RepoCache {
   async blobUsage(includeIncomplete: boolean): Promise<{ bytes: number; newest: Date }> {
     let bytes = 0;
     let newest = 0;
-    for (const name of await readdir(this.blobsDir).catch(() => [] as string[])) {
+    for (const name of await readdir(this.blobsDir).catch(absentAs([] as string[]))) {
       if (!includeIncomplete && name.endsWith('.incomplete')) continue;
-      const s = await stat(join(this.blobsDir, name)).catch(() => undefined);
+      const s = await stat(join(this.blobsDir, name)).catch(absentAs(undefined));
       if (!s?.isFile()) continue;
       bytes += s.size;
       newest = Math.max(newest, s.mtimeMs);
@@ -143,7 +144,7 @@ export class RepoCache {
 
   /** Snapshot folders on disk (complete or not): the revisions a delete removes. */
   async snapshotCount(): Promise<number> {
-    const entries = await readdir(join(this.dir, 'snapshots'), { withFileTypes: true }).catch(() => []);
+    const entries = await readdir(join(this.dir, 'snapshots'), { withFileTypes: true }).catch(absentAs([]));
     return entries.filter((e) => e.isDirectory()).length;
   }
 
@@ -160,7 +161,7 @@ async function snapshotFiles(dir: string): Promise<string[] | undefined> {
   const entries = await walkFiles(dir, true);
   const files: string[] = [];
   for (const entry of entries) {
-    const s = await stat(entry).catch(() => undefined);
+    const s = await stat(entry).catch(absentAs(undefined));
     if (!s?.isFile()) return undefined;
     files.push(relative(dir, entry).split('\\').join('/'));
   }
@@ -171,7 +172,7 @@ async function snapshotFiles(dir: string): Promise<string[] | undefined> {
 async function walkFiles(root: string, includeLinks = false): Promise<string[]> {
   const out: string[] = [];
   const visit = async (dir: string) => {
-    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    const entries = await readdir(dir, { withFileTypes: true }).catch(absentAs([]));
     for (const e of entries) {
       const p = join(dir, e.name);
       if (e.isDirectory()) await visit(p);
@@ -184,7 +185,7 @@ async function walkFiles(root: string, includeLinks = false): Promise<string[]> 
 
 /** Every model repo in the cache with a complete snapshot, sorted by id. */
 export async function scanCache(cacheDir: string): Promise<CachedRepo[]> {
-  const entries = await readdir(cacheDir, { withFileTypes: true }).catch(() => []);
+  const entries = await readdir(cacheDir, { withFileTypes: true }).catch(absentAs([]));
   const out: CachedRepo[] = [];
   for (const e of entries) {
     if (!e.isDirectory()) continue;
@@ -198,12 +199,12 @@ export async function scanCache(cacheDir: string): Promise<CachedRepo[]> {
 
 /** Size of a partial download, 0 when there is none. */
 export async function partialSize(path: string): Promise<number> {
-  const s = await lstat(path).catch(() => undefined);
+  const s = await lstat(path).catch(absentAs(undefined));
   return s?.isFile() ? s.size : 0;
 }
 
 export async function exists(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined)) !== undefined;
+  return (await stat(path).catch(absentAs(undefined))) !== undefined;
 }
 
 export async function ensureDir(path: string): Promise<void> {

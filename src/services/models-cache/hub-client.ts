@@ -137,7 +137,7 @@ export class HubClient {
     if (res.ok) return;
     const code = res.headers.get('x-error-code') ?? '';
     const message = res.headers.get('x-error-message') ?? '';
-    await res.body?.cancel().catch(() => undefined);
+    await res.body?.cancel().catch(() => undefined); // best effort: the headers say what went wrong
     const where = `on ${this.o.endpoint}`;
     if (code === 'RepoNotFound' || (res.status === 404 && code === '')) {
       throw notFound(`Model '${what}' was not found ${where}${this.o.token ? '' : ' (if it is private or gated, set HF_TOKEN)'}`);

@@ -10,7 +10,7 @@ import type { VectorStore } from '../../adapters/stores/types.js';
 import type { Embedder } from '../../adapters/embedders/types.js';
 import { createStore } from '../../adapters/stores/registry.js';
 import { createEmbedder } from '../../adapters/embedders/registry.js';
-import { LfError } from '../../core/errors.js';
+import { errorMessage, LfError } from '../../core/errors.js';
 import { finishInterruptedSwitch } from './reindex-switch.js';
 
 /** The database's embedding strategy: `default_embedding_strategy` when it names one, else the first. */
@@ -92,7 +92,7 @@ export class RagResources {
     let dropped = false;
     try {
       const store = await this.store(ns, project, db);
-      const rows = await store.count().catch(() => 0);
+      const rows = await store.count().catch(() => 0); // only for the answer; the drop below decides
       await store.drop();
       await store.close();
       dropped = rows > 0;
@@ -110,6 +110,7 @@ export class RagResources {
     const key = this.key(ns, project, database);
     const s = this.stores.get(key);
     this.stores.delete(key);
+    // Best effort: a store that failed to open or close has nothing left to release.
     if (s) await (await s.catch(() => undefined))?.close().catch(() => undefined);
   }
 
@@ -120,8 +121,8 @@ export class RagResources {
       this.stores.delete(key);
       try {
         await (await s).close();
-      } catch {
-        /* already broken */
+      } catch (e) {
+        this.log.debug({ err: errorMessage(e), store: key }, 'store was already broken when closed'); // best effort
       }
     }
   }
@@ -131,11 +132,11 @@ export class RagResources {
       this.stores.delete(key);
       try {
         await (await s).close();
-      } catch {
-        /* ignore */
+      } catch (e) {
+        this.log.debug({ err: errorMessage(e), store: key }, 'store was already broken when closed'); // best effort
       }
     }
-    for (const e of this.embedders.values()) await e.close?.().catch(() => undefined);
+    for (const e of this.embedders.values()) await e.close?.().catch(() => undefined); // best effort at shutdown
     this.embedders.clear();
   }
 }

@@ -17,6 +17,7 @@ import { createRetrievalStrategy, StrategyUnavailableError } from '../../adapter
 import { createReranker, UniversalRerankerPool } from '../../adapters/retrievers/rerankers/index.js';
 import { RerankerUnavailableError, StrategyConfigError, type Reranker, type RetrievalContext, type RetrievalHints, type RetrievalStrategy } from '../../adapters/retrievers/types.js';
 import { badRequest, errorMessage, LfError, unavailable, unprocessable, upstreamError } from '../../core/errors.js';
+import { AdapterError, adapterToLfError } from '../../core/adapter-error.js';
 import { checkRagHealth, type RagHealthReport } from './rag-health.js';
 
 export interface SearchOptions {
@@ -103,7 +104,7 @@ export function chooseStrategy(db: DatabaseConfig, requested?: string | null): C
 /** Turns adapter errors into the registry's errors (decision A2). */
 export function searchError(e: unknown, db: DatabaseConfig): unknown {
   if (e instanceof LfError) return e;
-  if (e instanceof EmbedderError) return upstreamError(`Embedder for database '${db.name}' failed${e.upstream ? ` (${e.upstream})` : ''}: ${e.message}`, e);
+  if (e instanceof EmbedderError && e.kind === 'upstream') return upstreamError(`Embedder for database '${db.name}' failed${e.upstream ? ` (${e.upstream})` : ''}: ${e.message}`, e);
   if (e instanceof StrategyConfigError) return badRequest(`Invalid retrieval strategy config: ${e.message}`);
   if (e instanceof StoreError) {
     switch (e.code) {
@@ -118,6 +119,7 @@ export function searchError(e: unknown, db: DatabaseConfig): unknown {
         return unavailable(`Vector store for database '${db.name}' is unavailable: ${e.message}`, e);
     }
   }
+  if (e instanceof AdapterError) return adapterToLfError(e);
   return new LfError('internal', `Query failed: ${errorMessage(e)}`, { cause: e });
 }
 

@@ -53,7 +53,7 @@ describe('registry', () => {
     assert.throws(() => lanceOptionsFromConfig('/d', { table_name: '../x' }), /table_name/);
     // Keys of other stores (Chroma's) are ignored rather than refused.
     assert.equal(lanceOptionsFromConfig('/d', { collection_name: 'documents', distance_metric: 'cosine' }).table, 'chunks');
-    await rejectsWith(createStore('LanceDBStore', { dir: freshDir(), database: 'x', config: { ann_index: 42 } }), 'other');
+    await rejectsWith(createStore('LanceDBStore', { dir: freshDir(), database: 'x', config: { ann_index: 42 } }), 'config');
   });
 });
 

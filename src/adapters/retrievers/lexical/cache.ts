@@ -100,7 +100,7 @@ export async function lexicalIndexFor(
     // A build for older data is still running: never two at once (an ingestion changes the data faster than a
     // big index builds). A big index's query searches the store meanwhile; a small one waits and looks again.
     if (big) return undefined;
-    await current.index.catch(() => undefined);
+    await current.index.catch(() => undefined); // only waiting: a failed build is reported to its own caller, and retried below
     return lexicalIndexFor(store, options, maxRows, rebuild);
   }
   // Set before any await, so concurrent queries share one count and one build.

@@ -44,7 +44,7 @@ export class UniversalRerankerPool {
           const context = await model.createRankingContext({ threads: llamaThreads(), contextSize: this.o.contextSize ?? { max: 4096 } });
           return { model, context };
         } catch (e) {
-          await model.dispose().catch(() => undefined);
+          await model.dispose().catch(() => undefined); // best effort cleanup; the load error is rethrown
           throw e;
         }
       })();

@@ -126,7 +126,7 @@ async function load(spec: LoadSpec, key: string): Promise<LoadedModel> {
     });
     return { key, modelPath: spec.modelPath, model, pool: new SequencePool(context), contextSize: context.contextSize };
   } catch (e) {
-    await model?.dispose().catch(() => undefined);
+    await model?.dispose().catch(() => undefined); // best effort cleanup; the load error below is what matters
     throw new RuntimeError(`universal: cannot load ${spec.modelPath}: ${e instanceof Error ? e.message : String(e)}`, upstream, undefined, { cause: e });
   }
 }

@@ -31,7 +31,7 @@ export interface ChromaStoreOptions {
 const COLLECTION_NAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9_-]{1,510})[a-zA-Z0-9]$/;
 
 function bad(key: string, want: string): StoreError {
-  return new StoreError(`ChromaStore config: ${key} must be ${want}`, 'other');
+  return new StoreError(`ChromaStore config: ${key} must be ${want}`, 'config');
 }
 
 export function defaultCollectionName(dir: string, database: string): string {

@@ -15,5 +15,5 @@ export function toStoreError(err: unknown, where: string): StoreError {
     return new StoreError(`ChromaStore cannot reach the Chroma server at ${where}: ${message}`, 'unavailable');
   }
   if (/expecting embedding with dimension|dimension of \d+|dimensionality/i.test(message)) return new StoreError(`ChromaStore: ${message}`, 'dimension_mismatch');
-  return new StoreError(`ChromaStore: ${message}`, 'other');
+  return new StoreError(`ChromaStore: ${message}`, 'upstream');
 }

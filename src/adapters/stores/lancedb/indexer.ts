@@ -111,7 +111,7 @@ export class TableIndexer {
     const table = this.shared.table;
     if (!table || !this.fullText) return 0;
     // LanceDB names an index `<column>_idx` (as `vector_idx` in describe).
-    return (await table.indexStats('text_idx').catch(() => undefined))?.numUnindexedRows ?? 0;
+    return (await table.indexStats('text_idx').catch(() => undefined))?.numUnindexedRows ?? 0; // no index yet: nothing unindexed to report
   }
 
   /** Creates the BM25 index if the table has none (fast: LanceDB also searches rows added later, unindexed). */

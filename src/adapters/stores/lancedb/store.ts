@@ -28,7 +28,7 @@ export interface LanceDBStoreOptions {
 
 /** Store config keys read from a database's `config` in llamafarm.yaml. */
 export function lanceOptionsFromConfig(dir: string, config: Record<string, unknown>): LanceDBStoreOptions {
-  const bad = (key: string, want: string) => new StoreError(`LanceDBStore config: ${key} must be ${want}`, 'other');
+  const bad = (key: string, want: string) => new StoreError(`LanceDBStore config: ${key} must be ${want}`, 'config');
   const table = config.table_name ?? 'chunks';
   if (typeof table !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(table)) throw bad('table_name', '1–64 of [A-Za-z0-9_-]');
   const policy: Partial<IndexPolicy> = {};

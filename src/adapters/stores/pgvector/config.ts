@@ -29,7 +29,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const TEXT_CONFIG = /^[a-z_][a-z0-9_]{0,62}$/;
 
 function bad(key: string, want: string): StoreError {
-  return new StoreError(`PGVectorStore config: ${key} must be ${want}`, 'other');
+  return new StoreError(`PGVectorStore config: ${key} must be ${want}`, 'config');
 }
 
 function identifier(config: Record<string, unknown>, key: string, fallback: string): string {

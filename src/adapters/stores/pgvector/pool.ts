@@ -51,7 +51,7 @@ export function toStoreError(err: unknown, url: string): StoreError {
   if (/different vector dimensions|expected \d+ dimensions/.test(message)) {
     return new StoreError(`PGVectorStore: ${message}`, 'dimension_mismatch');
   }
-  return new StoreError(`PGVectorStore: ${message}`, 'other');
+  return new StoreError(`PGVectorStore: ${message}`, 'upstream');
 }
 
 async function prepare(shared: SharedPool, url: string): Promise<void> {
@@ -71,7 +71,7 @@ async function prepare(shared: SharedPool, url: string): Promise<void> {
           'unavailable',
         );
       } finally {
-        await client.query('SELECT pg_advisory_unlock(hashtext($1))', ['lf_create_extension_vector']).catch(() => undefined);
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', ['lf_create_extension_vector']).catch(() => undefined); // best effort: the session's end frees it too
       }
       version = (await client.query<{ extversion: string }>("SELECT extversion FROM pg_extension WHERE extname = 'vector'")).rows[0]?.extversion;
     }
