@@ -21,6 +21,7 @@ import { ragRoutes } from './routes/rag.js';
 import { chatRoutes } from './routes/chat.js';
 import { modelRoutes } from './routes/models.js';
 import { installMcpServer } from './mcp/index.js';
+import { webAppRoutes } from './web-app.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
 
@@ -56,6 +57,7 @@ export async function buildApp(ctx: AppContext, o: BuildAppOptions = {}): Promis
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(multipart, { limits: { fileSize: ctx.settings.maxUploadBytes, files: 1, fields: 10 } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await webAppRoutes(app, ctx);
   // Before the routes: it captures the ones tagged `mcp` as they are added.
   installMcpServer(app, { serverInfo: { name: 'llamafarm', version: ctx.settings.version }, ajvOptions: AJV_OPTIONS });
   for (const mod of [...ROUTE_MODULES, ...(o.extraRoutes ?? [])]) await mod(app, ctx);
