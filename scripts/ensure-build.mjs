@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds dist/ when it is missing or any source is newer than the last build (decision A13), then copies the
-// non-TypeScript assets (config templates) beside the compiled modules.
+// non-TypeScript assets (config templates) beside the compiled modules. The web app (web/ → dist/web, Vite) is
+// built the same way, only when its own sources changed (decision 0160); a failed web build leaves the API working.
 import { readdirSync, statSync, existsSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -12,6 +13,7 @@ const stamp = join(dist, '.build-stamp');
 
 function files(dir, out = []) {
   for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist') continue;
     const p = join(dir, name);
     if (statSync(p).isDirectory()) files(p, out);
     else out.push(p);
@@ -33,4 +35,24 @@ if (force || built < newestSource) {
     copyFileSync(f, target);
   }
   writeFileSync(stamp, new Date().toISOString());
+}
+
+const web = join(root, 'web');
+const webStamp = join(dist, 'web', '.build-stamp');
+if (existsSync(join(web, 'index.html'))) {
+  const webSources = [...files(web), join(src, 'config', 'config-issues.ts'), join(root, 'package.json')];
+  const newestWeb = Math.max(...webSources.map((f) => statSync(f).mtimeMs));
+  const webBuilt = existsSync(webStamp) ? statSync(webStamp).mtimeMs : 0;
+  if (force || webBuilt < newestWeb) {
+    process.stderr.write('building dist/web (web app) ...\n');
+    const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+    try {
+      if (!existsSync(vite)) throw new Error('vite is not installed (npm ci installs it)');
+      execFileSync(process.execPath, [vite, 'build', '--config', join(web, 'vite.config.ts'), '--logLevel', 'warn'], { stdio: 'inherit', cwd: root });
+      writeFileSync(webStamp, new Date().toISOString());
+    } catch (err) {
+      process.stderr.write(`web app build failed (${err.message}); the API still starts and / answers JSON\n`);
+      if (force) process.exitCode = 1;
+    }
+  }
 }

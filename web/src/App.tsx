@@ -1,6 +1,9 @@
-/** Routes (real URLs; each page is its own chunk) inside the shell: top bar, key dialog, error boundary. */
+/**
+ * Routes (real URLs; each page is its own chunk) inside the shell: top bar, key dialog, error boundary. A data
+ * router, so the config editor can block navigation away from unsaved changes.
+ */
 import { lazy, Suspense } from 'react';
-import { Navigate, Route, Routes } from 'react-router-dom';
+import { createBrowserRouter, Navigate, Outlet } from 'react-router-dom';
 import { TopBar } from './components/TopBar';
 import { ApiKeyDialog } from './components/ApiKeyDialog';
 import { ErrorBoundary } from './components/ErrorBoundary';
@@ -25,7 +28,7 @@ function NotFound() {
   );
 }
 
-export function App() {
+function Shell() {
   return (
     <div className="min-h-screen">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:p-2 dark:focus:bg-zinc-900">
@@ -35,18 +38,7 @@ export function App() {
       <main id="main" className="mx-auto max-w-6xl px-4 py-6">
         <ErrorBoundary>
           <Suspense fallback={<Loading what="page" />}>
-            <Routes>
-              <Route path="/" element={<Navigate to="/projects" replace />} />
-              <Route path="/projects" element={<ProjectsPage />} />
-              <Route path="/projects/:ns/:project" element={<ProjectLayout />}>
-                <Route index element={<DashboardPage />} />
-                <Route path="config" element={<ConfigPage />} />
-                <Route path="data" element={<DatasetsPage />} />
-                <Route path="data/:dataset" element={<DatasetPage />} />
-                <Route path="data/:dataset/files/:hash" element={<ChunkInspectorPage />} />
-              </Route>
-              <Route path="*" element={<NotFound />} />
-            </Routes>
+            <Outlet />
           </Suspense>
         </ErrorBoundary>
       </main>
@@ -54,3 +46,25 @@ export function App() {
     </div>
   );
 }
+
+export const router = createBrowserRouter([
+  {
+    element: <Shell />,
+    children: [
+      { path: '/', element: <Navigate to="/projects" replace /> },
+      { path: '/projects', element: <ProjectsPage /> },
+      {
+        path: '/projects/:ns/:project',
+        element: <ProjectLayout />,
+        children: [
+          { index: true, element: <DashboardPage /> },
+          { path: 'config', element: <ConfigPage /> },
+          { path: 'data', element: <DatasetsPage /> },
+          { path: 'data/:dataset', element: <DatasetPage /> },
+          { path: 'data/:dataset/files/:hash', element: <ChunkInspectorPage /> },
+        ],
+      },
+      { path: '*', element: <NotFound /> },
+    ],
+  },
+]);

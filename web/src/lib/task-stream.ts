@@ -9,8 +9,14 @@ import type { TaskGetResponse } from '../api/types';
 import type { FileEvent, FileEventStatus } from '../api/dataloop';
 
 export type TaskState = TaskGetResponse['state'] | 'REVOKED';
-export interface TaskRecord extends Omit<TaskGetResponse, 'state'> {
+/** The task record (`TaskGetResponse`, plus the REVOKED state a cancelled task ends in). */
+export interface TaskRecord {
+  task_id: string;
   state: TaskState;
+  meta: TaskGetResponse['meta'];
+  result: TaskGetResponse['result'];
+  error: string | null;
+  cancelled: boolean;
 }
 
 export interface TaskListener {
@@ -87,7 +93,7 @@ export function followTask(ns: string, project: string, taskId: string, l: TaskL
     let res: Response;
     try {
       res = await fetch(apiUrl(p`/v1/projects/${ns}/${project}/tasks/${taskId}/events`), { headers: { accept: 'text/event-stream', ...authHeaders() }, signal: ctrl.signal });
-    } catch (err) {
+    } catch {
       if (!stopped) return poll();
       return;
     }

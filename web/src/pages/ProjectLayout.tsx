@@ -1,7 +1,8 @@
 /** A project's frame: title, tabs (Overview, Config, Data) and the page below. */
+import { Suspense } from 'react';
 import { NavLink, Outlet, useParams } from 'react-router-dom';
 import { useProject } from '../api/hooks';
-import { ErrorNote } from '../components/ui';
+import { ErrorNote, Loading } from '../components/ui';
 
 export function useProjectParams(): { ns: string; project: string } {
   const { ns = 'default', project = '' } = useParams();
@@ -32,7 +33,13 @@ export default function ProjectLayout() {
           Data
         </NavLink>
       </nav>
-      {q.error ? <ErrorNote error={q.error} title="Could not open this project" /> : <Outlet />}
+      {q.error ? (
+        <ErrorNote error={q.error} title="Could not open this project" />
+      ) : (
+        <Suspense fallback={<Loading what="page" />}>
+          <Outlet />
+        </Suspense>
+      )}
     </div>
   );
 }
