@@ -17,7 +17,7 @@ export function FileList(props: { files: FileRow[]; inspectBase: string; onRepro
       <ul aria-label="Files" style={{ height: v.getTotalSize(), position: 'relative' }}>
         {v.getVirtualItems().map((item) => {
           const f = props.files[item.index];
-          const shown = f.live ?? f.status;
+          const shown = f.status === 'processing' && f.live ? f.live : f.status;
           return (
             <li
               key={f.hash}

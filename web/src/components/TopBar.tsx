@@ -16,8 +16,12 @@ export function TopBar() {
   return (
     <header className="border-b border-zinc-200 bg-zinc-50 dark:border-zinc-800 dark:bg-zinc-900">
       <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-4 px-4 py-2.5">
-        <Link to="/projects" className="text-base font-semibold tracking-tight">
-          🦙 LlamaFarm
+        <Link to="/projects" className="flex items-center gap-2 text-base font-semibold tracking-tight">
+          <svg aria-hidden="true" viewBox="0 0 16 16" className="h-5 w-5">
+            <circle cx="8" cy="8" r="7" className="fill-emerald-600 dark:fill-emerald-500" />
+            <path d="M5 11V5h1.6v4.7H10V11z" className="fill-white" />
+          </svg>
+          LlamaFarm
         </Link>
         <nav aria-label="Project switcher" className="flex items-center gap-2">
           <label htmlFor="project-switcher" className="muted text-sm">

@@ -132,6 +132,10 @@ export default function ConfigPage() {
         ],
       }),
     });
+    // The scroller gets a tab stop of its own so keyboard users can scroll a long document (axe:
+    // scrollable-region-focusable; the contenteditable inside does not count as focusable for it).
+    v.scrollDOM.tabIndex = 0;
+    v.scrollDOM.setAttribute('aria-label', 'llamafarm.yaml scroll area');
     view.current = v;
     return () => {
       v.destroy();
