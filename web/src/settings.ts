@@ -5,7 +5,7 @@ export interface RuntimeSettings {
 }
 
 function read(): RuntimeSettings {
-  const el = document.getElementById('lf-settings');
+  const el = typeof document === 'undefined' ? null : document.getElementById('lf-settings');
   try {
     const parsed = el?.textContent ? (JSON.parse(el.textContent) as Partial<RuntimeSettings>) : {};
     return { apiBaseUrl: (parsed.apiBaseUrl ?? '').replace(/\/$/, ''), version: parsed.version ?? 'dev' };

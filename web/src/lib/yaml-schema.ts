@@ -28,8 +28,11 @@ export function splitPath(path: string): (string | number)[] {
   return out;
 }
 
-/** The text range of the value (or, when it does not exist, of the nearest parent) at a path. */
-export function rangeOf(doc: Document, path: (string | number)[], textLength: number): [number, number] {
+/**
+ * The text range of the value (or, when it does not exist, of the nearest parent) at a path; `atKey` marks the
+ * key itself (an unknown field).
+ */
+export function rangeOf(doc: Document, path: (string | number)[], textLength: number, atKey = false): [number, number] {
   let node: unknown = doc.contents;
   let best: [number, number] = [0, Math.min(textLength, 1)];
   for (const seg of path) {
@@ -40,7 +43,7 @@ export function rangeOf(doc: Document, path: (string | number)[], textLength: nu
       if (key.range) best = [key.range[0], key.range[1]];
       node = pair.value;
       const v = node as YamlNode | null;
-      if (v && v.range && (isScalar(v) || isSeq(v) || isMap(v))) best = isScalar(v) ? [v.range[0], v.range[1]] : [key.range![0], key.range![1]];
+      if (v && v.range && !atKey && isScalar(v)) best = [v.range[0], v.range[1]];
     } else if (isSeq(node) && typeof seg === 'number') {
       const item = node.items[seg] as YamlNode | undefined;
       if (!item?.range) break;
@@ -65,7 +68,7 @@ export function checkConfig(text: string, validate: ValidateFunction | null): Ch
   const value = doc.toJS();
   if (validate && !validate(value)) {
     for (const issue of issuesFromAjvErrors(validate.errors ?? [])) {
-      const [from, to] = rangeOf(doc, splitPath(issue.path), text.length);
+      const [from, to] = rangeOf(doc, splitPath(issue.path), text.length, issue.message === 'is not a known field');
       problems.push({ from, to, message: issue.path ? `${issue.path}: ${issue.message}` : issue.message, severity: 'error' });
     }
   }
