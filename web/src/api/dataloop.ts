@@ -13,8 +13,9 @@ export interface DatasetFile {
   chunks?: number;
   parser?: string | null;
   size?: number;
-  uploaded_at?: string | number | null;
-  processed_at?: string | number | null;
+  /** Seconds since the epoch. */
+  uploaded_at?: number | null;
+  processed_at?: number | null;
   error?: string | null;
 }
 
@@ -43,7 +44,7 @@ export interface CancelResponse {
   task_id: string;
   cancelled: true;
   state: string;
-  reverted_files: string[];
+  reverted_files: { hash: string; filename: string; deleted_chunks?: number; chunks?: number }[];
 }
 
 export interface Chunk {
@@ -58,12 +59,18 @@ export interface Chunk {
 
 export interface ChunksResponse {
   chunks: Chunk[];
-  total?: number;
+  total: number;
+  limit: number;
+  offset: number;
 }
+
+/** The most chunks one request may ask for. */
+export const CHUNKS_PAGE = 1000;
 
 export interface FileText {
   text: string;
-  pages?: { page: number; start: number; end: number }[];
+  parser?: string;
+  pages?: { page: number; start_position: number; end_position: number }[];
 }
 
 export interface PreviewChunk {

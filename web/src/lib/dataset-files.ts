@@ -25,7 +25,7 @@ export async function loadDatasetDetail(ns: string, project: string, dataset: st
     name: d.name,
     database: d.database,
     data_processing_strategy: d.data_processing_strategy,
-    files: details.map((f) => ({ hash: f.hash, filename: f.original_filename, status: 'uploaded', size: f.size, uploaded_at: f.timestamp ? new Date(f.timestamp * 1000).toISOString() : null })),
+    files: details.map((f) => ({ hash: f.hash, filename: f.original_filename, status: 'uploaded', size: f.size, uploaded_at: f.timestamp || null })),
     legacy: true,
   };
 }

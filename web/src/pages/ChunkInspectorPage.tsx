@@ -9,7 +9,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { ApiError, api, p } from '../api/client';
 import { keys, useProject } from '../api/hooks';
-import type { ChunksResponse, FileText, PreviewResponse } from '../api/dataloop';
+import { CHUNKS_PAGE, type ChunksResponse, type FileText, type PreviewResponse } from '../api/dataloop';
 import type { ProjectUpdateResponse } from '../api/types';
 import { loadDatasetDetail } from '../lib/dataset-files';
 import { EmptyState, ErrorNote, Loading, Notice } from '../components/ui';
@@ -19,6 +19,18 @@ interface Span {
   start: number;
   end: number;
   label: string;
+}
+
+/** Every stored chunk of a file, page by page (the list is virtualised, so 10,000 chunks are fine). */
+async function allChunks(base: string): Promise<ChunksResponse> {
+  const first = await api.get<ChunksResponse>(`${base}/chunks?limit=${CHUNKS_PAGE}&offset=0`);
+  const chunks = [...first.chunks];
+  while (chunks.length < first.total) {
+    const next = await api.get<ChunksResponse>(`${base}/chunks?limit=${CHUNKS_PAGE}&offset=${chunks.length}`);
+    if (next.chunks.length === 0) break;
+    chunks.push(...next.chunks);
+  }
+  return { ...first, chunks, offset: 0, limit: chunks.length };
 }
 
 function isMissingRoute(err: unknown): boolean {
@@ -31,7 +43,7 @@ function SourceText({ text, span, pages }: { text: string; span: Span | null; pa
   useEffect(() => {
     mark.current?.scrollIntoView({ block: 'center', behavior: 'smooth' });
   }, [span]);
-  const page = span && pages?.find((pg) => span.start >= pg.start && span.start < pg.end)?.page;
+  const page = span && pages?.find((pg) => span.start >= pg.start_position && span.start < pg.end_position)?.page;
   return (
     <div className="flex min-h-0 flex-col">
       <p className="muted mb-1 text-xs" aria-live="polite">
@@ -97,7 +109,7 @@ export default function ChunkInspectorPage() {
   const detail = useQuery({ queryKey: keys.dataset(ns, project, dataset), queryFn: () => loadDatasetDetail(ns, project, dataset) });
   const file = detail.data?.files.find((f) => f.hash === hash);
   const text = useQuery({ queryKey: ['file-text', ns, project, dataset, hash], queryFn: () => api.get<FileText>(`${base}/text`), retry: false });
-  const chunks = useQuery({ queryKey: ['file-chunks', ns, project, dataset, hash], queryFn: () => api.get<ChunksResponse>(`${base}/chunks?limit=10000&offset=0`), retry: false });
+  const chunks = useQuery({ queryKey: ['file-chunks', ns, project, dataset, hash], queryFn: () => allChunks(base), retry: false });
   const [selected, setSelected] = useState<ChunkLike | null>(null);
   const [mode, setMode] = useState<'stored' | 'preview'>('stored');
   const missing = isMissingRoute(text.error) || isMissingRoute(chunks.error);
@@ -223,10 +235,11 @@ function PreviewPanel(props: {
           </label>
           <select id="pv-strategy" className="input w-40" value={strategy} onChange={(e) => setStrategy(e.target.value)}>
             <option value="">As configured</option>
-            <option value="characters">characters</option>
-            <option value="sentences">sentences</option>
-            <option value="paragraphs">paragraphs</option>
-            <option value="headings">headings</option>
+            {['characters', 'sentences', 'paragraphs', 'sections', 'tokens', 'rows', 'documents'].map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
           </select>
         </div>
         <button className="btn btn-primary" type="submit" disabled={preview.isPending}>
