@@ -213,6 +213,10 @@ test('the web app: project, config, data loop, chunks, cancel, delete — in chr
     await page.getByRole('button', { name: 'Process', exact: true }).click();
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.getByText('Cancelled.').waitFor({ timeout: 60_000 });
+    await page.getByRole('heading', { name: /Processing/ }).getByText('cancelled').waitFor();
+    const task = (await api(server.url, `${P}/tasks/${new URL(page.url()).searchParams.get('task')}`)).body;
+    assert.equal(task.state, 'REVOKED');
+    await screenshots(page, 'cancelled');
   });
 
   await t.test('delete the project with a confirmation that names what goes', async () => {

@@ -120,7 +120,7 @@ export default function DatasetPage() {
         <section aria-labelledby="task-title" className="card space-y-2">
           <div className="flex items-center gap-3">
             <h3 id="task-title" className="mr-auto font-semibold">
-              Processing {task.done ? <Badge tone={statusTone(task.done.cancelled ? 'REVOKED' : task.done.state)}>{task.done.cancelled ? 'cancelled' : task.done.state.toLowerCase()}</Badge> : <Badge tone="info">running</Badge>}
+              Processing {task.done ? <Badge tone={statusTone(isCancelled(task.done) ? 'REVOKED' : task.done.state)}>{isCancelled(task.done) ? 'cancelled' : task.done.state.toLowerCase()}</Badge> : <Badge tone="info">running</Badge>}
             </h3>
             {task.running && (
               <button className="btn" onClick={() => cancel.mutate()} disabled={cancel.isPending}>
@@ -135,14 +135,17 @@ export default function DatasetPage() {
           </div>
           <ProgressBar value={progress} label="Processing progress" />
           <p className="muted text-sm" aria-live="polite">
-            {task.done
-              ? task.done.error ?? summary(task.done)
-              : String(task.meta?.message ?? 'Waiting for a worker…')}
+            {task.done ? (isCancelled(task.done) ? summary(task.done) : (task.done.error ?? summary(task.done))) : String(task.meta?.message ?? 'Waiting for a worker…')}
           </p>
           {task.mode === 'polling' && <p className="muted text-xs">This server has no live task events; progress is checked every second.</p>}
           <ErrorNote error={task.error} />
           <ErrorNote error={cancel.error} title="Could not cancel" />
-          {cancel.data && <Notice>{cancel.data.message}</Notice>}
+          {cancel.data && (
+            <Notice>
+              {cancel.data.message}
+              {cancel.data.reverted_files?.length ? ` Chunks removed again from: ${cancel.data.reverted_files.map((f) => f.filename).join(', ')}.` : ''}
+            </Notice>
+          )}
         </section>
       )}
 
@@ -178,8 +181,12 @@ export default function DatasetPage() {
   );
 }
 
+function isCancelled(t: TaskRecord): boolean {
+  return t.cancelled || t.state === 'REVOKED';
+}
+
 function summary(t: TaskRecord): string {
-  if (t.cancelled || t.state === 'REVOKED') return 'Cancelled.';
+  if (isCancelled(t)) return 'Cancelled.';
   const r = t.result as { processed_files?: number; skipped_files?: number; failed_files?: number; stored_count?: number } | null;
   if (!r || !TERMINAL.includes(t.state)) return t.state;
   return `Done: ${r.processed_files ?? 0} processed, ${r.skipped_files ?? 0} skipped, ${r.failed_files ?? 0} failed; ${r.stored_count ?? 0} chunks stored.`;
