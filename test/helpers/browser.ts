@@ -67,12 +67,12 @@ export function seriousOnly(v: AxeViolation[]): AxeViolation[] {
 export const SCREENSHOT_DIR = process.env.LF_WEB_SCREENSHOTS === '1' ? join(REPO_ROOT, 'docs', 'screenshots') : join(tmpdir(), 'lf-web-screenshots');
 
 /** A light and a dark screenshot of the viewport (the page follows the system theme). */
-export async function screenshots(page: Page, name: string): Promise<void> {
+export async function screenshots(page: Page, name: string, fullPage = false): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.waitForTimeout(150);
-    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${scheme}.png`) });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${scheme}.png`), fullPage });
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }

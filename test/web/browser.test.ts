@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
 import type { Browser, Page } from 'playwright-core';
 import { tempDir } from '../helpers/tmp.js';
@@ -87,6 +88,13 @@ test('the web app: project, config, data loop, chunks, cancel, delete — in chr
     await page.getByRole('heading', { name: 'Projects' }).waitFor();
     assert.match(page.url(), /\/projects$/);
     await page.getByText('No projects yet').waitFor();
+    // First load budget: the JavaScript the projects page loaded, gzip-compressed, at most 250 KB.
+    const scripts = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((u) => u.endsWith('.js')));
+    let gz = 0;
+    for (const url of scripts) gz += gzipSync(Buffer.from(await (await fetch(url)).arrayBuffer())).length;
+    t.diagnostic(`projects page: ${scripts.length} scripts, ${(gz / 1024).toFixed(1)} KB gzip`);
+    assert.ok(scripts.length > 0 && gz <= 250 * 1024, `${gz} bytes of gzip JS on the projects page`);
+    assert.ok(!scripts.some((u) => /ConfigPage/.test(u)), 'the editor (CodeMirror) is not loaded on the projects page');
     await checkA11y('projects');
     await screenshots(page, 'projects');
     await page.getByRole('button', { name: 'New project' }).click();
@@ -174,7 +182,7 @@ test('the web app: project, config, data loop, chunks, cancel, delete — in chr
     const task = await page.getByRole('progressbar', { name: 'Processing progress' }).getAttribute('aria-valuenow');
     assert.equal(task, '100');
     await checkA11y('dataset');
-    await screenshots(page, 'dataset');
+    await screenshots(page, 'dataset', true);
   });
 
   await t.test('chunk inspector: click a chunk, its span is highlighted in the parsed text', async () => {
@@ -216,7 +224,24 @@ test('the web app: project, config, data loop, chunks, cancel, delete — in chr
     await page.getByRole('heading', { name: /Processing/ }).getByText('cancelled').waitFor();
     const task = (await api(server.url, `${P}/tasks/${new URL(page.url()).searchParams.get('task')}`)).body;
     assert.equal(task.state, 'REVOKED');
-    await screenshots(page, 'cancelled');
+    await screenshots(page, 'cancelled', true);
+  });
+
+  await t.test('a dataset of 10,000 files stays a short DOM (virtualised) and scrolls to the last file', async () => {
+    // The server side of 10,000 files is the data-loop tests' business; here the browser gets the answer directly.
+    const files = Array.from({ length: 10_000 }, (_, i) => ({ hash: i.toString(16).padStart(64, '0'), filename: `file-${i}.txt`, status: 'processed', chunks: 3, size: 1000, uploaded_at: 0, processed_at: 0, error: null, parser: 'TextParser' }));
+    await page.route(`**${P}/datasets/big`, (route) => route.fulfill({ json: { dataset: { name: 'big', database: 'main_database', data_processing_strategy: 'universal_processor', files } } }));
+    try {
+      await page.goto(`${server.url}/projects/${NS}/${PROJECT}/data/big`);
+      await page.getByText('10000 file(s)').waitFor();
+      const list = page.getByRole('list', { name: 'Files' });
+      await list.locator('[data-file="file-0.txt"]').waitFor();
+      assert.ok((await list.getByRole('listitem').count()) < 60, 'only the visible rows are in the DOM');
+      await page.getByLabel('Files list').evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+      await list.locator('[data-file="file-9999.txt"]').waitFor();
+    } finally {
+      await page.unroute(`**${P}/datasets/big`);
+    }
   });
 
   await t.test('delete the project with a confirmation that names what goes', async () => {
