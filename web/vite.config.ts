@@ -19,6 +19,8 @@ export default defineConfig({
     emptyOutDir: true,
     assetsDir: 'assets',
     chunkSizeWarningLimit: 700,
+    // Quiet: the plugin-timing notice is noise in `npm start`'s output.
+    rolldownOptions: { checks: { pluginTimings: false } },
   },
   server: {
     host: '127.0.0.1',

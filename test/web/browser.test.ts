@@ -237,7 +237,10 @@ test('the web app: project, config, data loop, chunks, cancel, delete — in chr
       const list = page.getByRole('list', { name: 'Files' });
       await list.locator('[data-file="file-0.txt"]').waitFor();
       assert.ok((await list.getByRole('listitem').count()) < 60, 'only the visible rows are in the DOM');
-      await page.getByLabel('Files list').evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+      await page.getByLabel('Files list').evaluate((el) => {
+        const box = el as unknown as { scrollTo(o: { top: number }): void; scrollHeight: number };
+        box.scrollTo({ top: box.scrollHeight });
+      });
       await list.locator('[data-file="file-9999.txt"]').waitFor();
     } finally {
       await page.unroute(`**${P}/datasets/big`);

@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { makeTestApp, json } from '../helpers/app.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 import { checkConfig, compileConfigSchema, diffLines, enumAt, keysAt, outline, pathAtLine, splitPath } from '../../web/src/lib/yaml-schema.js';
-import { polledFileStatus, resultFiles } from '../../web/src/lib/task-stream.js';
+import { polledFileStatus, resultFiles } from '../../web/src/lib/task-files.js';
 import { openApiToTypes, schemaToTs } from '../../scripts/lib/openapi-to-ts.js';
 
 test('the editor reports the same messages as PUT, at the line of the bad value; completion comes from the schema', async () => {

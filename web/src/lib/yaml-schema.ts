@@ -5,7 +5,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
-import { issuesFromAjvErrors } from '../../../src/config/config-issues';
+import { issuesFromAjvErrors } from '../../../src/config/config-issues.js';
 
 export type JsonSchema = Record<string, any>;
 
