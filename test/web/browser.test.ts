@@ -88,6 +88,8 @@ test('the web app: project, config, data loop, chunks, cancel, delete — in chr
     await page.getByRole('heading', { name: 'Projects' }).waitFor();
     assert.match(page.url(), /\/projects$/);
     await page.getByText('No projects yet').waitFor();
+    const readyMs = await page.evaluate(() => performance.now());
+    t.diagnostic(`projects page ready ${Math.round(readyMs)} ms after navigation start (figure only, not asserted)`);
     // First load budget: the JavaScript the projects page loaded, gzip-compressed, at most 250 KB.
     const scripts = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((u) => u.endsWith('.js')));
     let gz = 0;
@@ -199,6 +201,8 @@ test('the web app: project, config, data loop, chunks, cancel, delete — in chr
     }
     const chunks = page.getByRole('list', { name: 'Chunks' }).getByRole('button');
     await chunks.first().waitFor();
+    const chunksBefore = (await api(server.url, `${P}/datasets/docs/data/${hash}/chunks?limit=1&offset=0`)).body.total as number;
+    await page.getByRole('heading', { name: `Chunks (${chunksBefore})` }).waitFor();
     await chunks.nth(1).click();
     const mark = page.getByTestId('highlight');
     await mark.waitFor();
@@ -208,6 +212,19 @@ test('the web app: project, config, data loop, chunks, cancel, delete — in chr
     assert.ok(await mark.isVisible(), 'the span is scrolled into view');
     await checkA11y('chunks');
     await screenshots(page, 'chunks');
+
+    // Preview: re-chunk with other settings, nothing stored.
+    await page.getByRole('tab', { name: 'Preview other settings' }).click();
+    await page.getByLabel('Chunk size').fill('200');
+    await page.getByLabel('Overlap').fill('0');
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    const stats = page.getByText(/^\d+ chunks · average \d+ characters/);
+    await stats.waitFor();
+    const previewed = Number(/^(\d+)/.exec(await stats.innerText())![1]);
+    assert.ok(previewed > chunksBefore, `smaller chunks give more of them (${previewed} > ${chunksBefore})`);
+    const after = (await api(server.url, `${P}/datasets/docs/data/${hash}/chunks?limit=1&offset=0`)).body.total;
+    assert.equal(after, chunksBefore, 'a preview stores nothing');
+    await checkA11y('chunks-preview');
   });
 
   await t.test('cancel a long processing run', { skip: needShared(...LONG) }, async () => {
