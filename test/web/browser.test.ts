@@ -279,6 +279,36 @@ test('the web app: project, config, data loop, chunks, cancel, delete — in chr
     assert.equal((await api(server.url, P)).status, 404);
   });
 
+  await t.test('a 401 asks for an API key, kept in sessionStorage and sent as a Bearer token', async () => {
+    // The server here runs without keys; the browser sees the 401 a keyed server gives until the key is right.
+    const seen: (string | undefined)[] = [];
+    await page.route(`**/v1/projects/${NS}`, (route) => {
+      const auth = route.request().headers()['authorization'];
+      seen.push(auth);
+      if (auth === 'Bearer sk-test-123') return route.continue();
+      return route.fulfill({ status: 401, json: { detail: 'A valid API key is required' } });
+    });
+    try {
+      await page.goto(server.url + '/projects');
+      const dialog = page.getByRole('dialog', { name: 'API key required' });
+      await dialog.waitFor();
+      await checkA11y('api-key-dialog');
+      await dialog.getByLabel('API key').fill('sk-test-123');
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('No projects yet').waitFor();
+      assert.ok(seen.includes('Bearer sk-test-123'), 'the key is sent');
+      assert.equal(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('lf-api-key')), 'sk-test-123');
+      const persisted = await page.evaluate(() => {
+        const ls = (globalThis as unknown as { localStorage: { length: number; key(i: number): string | null; getItem(k: string): string | null } }).localStorage;
+        return Array.from({ length: ls.length }, (_, i) => ls.getItem(ls.key(i) ?? '') ?? '');
+      });
+      assert.ok(!persisted.some((v) => v.includes('sk-test-123')), 'the key is not persisted in localStorage');
+    } finally {
+      await page.unroute(`**/v1/projects/${NS}`);
+      await page.evaluate(() => (globalThis as unknown as { sessionStorage: { clear(): void } }).sessionStorage.clear());
+    }
+  });
+
   await t.test('deep links and unknown pages never show a blank page', async () => {
     await page.goto(`${server.url}/projects/${NS}/gone/config`);
     await page.getByRole('alert').filter({ hasText: 'Could not open this project' }).waitFor();
