@@ -27,6 +27,7 @@ import { swaggerUiSpecification } from './swagger-ui-spec.js';
 import { promptRoutes } from './routes/prompts.js';
 import { ragQualityRoutes } from './routes/rag-quality.js';
 import { portabilityRoutes } from './routes/portability.js';
+import { webAppRoutes } from './web-app.js';
 
 export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
 
@@ -72,6 +73,7 @@ export async function buildApp(ctx: AppContext, o: BuildAppOptions = {}): Promis
   await app.register(swaggerUi, { routePrefix: '/docs', transformSpecification: (doc) => swaggerUiSpecification(doc as Record<string, any>) });
   await app.register(multipart, { limits: { fileSize: ctx.settings.maxUploadBytes, files: 1, fields: 10 } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await webAppRoutes(app, ctx);
   // Before the routes: it captures the ones tagged `mcp` as they are added.
   const mcp = installMcpServer(app, { serverInfo: { name: 'llamafarm', version: ctx.settings.version }, ajvOptions: AJV_OPTIONS });
   installMcpToolScopes(app, MCP_PATH, mcp.operations);

@@ -12,7 +12,6 @@ import type { AppContext } from '../../services/context.js';
 import { ChatCompletionBodySchema } from '../../services/chat/request.js';
 import type { ChatTurn } from '../../services/chat/turn.js';
 import { assertChatInputSize } from '../../services/chat/input-limits.js';
-import { isLfError } from '../../core/errors.js';
 import { toLfError } from '../../core/adapter-error.js';
 import { errors, ProjectParams } from '../schemas.js';
 
