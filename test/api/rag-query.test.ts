@@ -226,7 +226,7 @@ describe('RAG query API', { skip: SKIP }, () => {
       const other = await query({ query: 'password reset' });
       assert.equal(other.statusCode, 400, other.body);
       assert.match(json(other).detail, /built with embedder HashingEmbedder:lf-hashing-v1/);
-      assert.match(json(other).detail, /Re-index.*delete_collection=true/);
+      assert.match(json(other).detail, /Re-index.*rag\/databases\/main_database\/reindex/);
       await swap([{ name: 'default_embeddings', type: 'HashingEmbedder', config: { dimension: 128 } }]);
       const narrower = await query({ query: 'password reset' });
       assert.equal(narrower.statusCode, 400, narrower.body);
