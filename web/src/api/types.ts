@@ -133,6 +133,8 @@ export type HealthResponse = {
     [key: string]: unknown;
   }[];
   timestamp: number;
+  /** Built-in seed projects (none yet); present for the original's clients */
+  seeds: string[];
   [key: string]: unknown;
 };
 
@@ -241,6 +243,90 @@ export type ProjectDeleteResponse = {
   };
 };
 
+export type DatasetGetResponse = {
+  dataset: {
+    name: string;
+    database: string;
+    data_processing_strategy: string;
+    files: {
+      hash: string;
+      filename: string;
+      status: "uploaded" | "processing" | "processed" | "failed";
+      chunks: number;
+      parser: string | null;
+      size: number;
+      mime_type: string;
+      /** Seconds since the epoch */
+      uploaded_at: number;
+      processed_at: number | null;
+      error: string | null;
+      task_id: string | null;
+      [key: string]: unknown;
+    }[];
+    file_hashes: string[];
+    total_files: number;
+    total_size_bytes: number;
+    [key: string]: unknown;
+  };
+};
+
+export type DatasetDeleteResponse = {
+  dataset: {
+    name: string;
+    database: string;
+    data_processing_strategy: string;
+    files: string[];
+    [key: string]: unknown;
+  };
+};
+
+export type DatasetDataBulkUploadResponse = {
+  files: {
+    filename: string;
+    hash: string | null;
+    skipped: boolean;
+    error: string | null;
+    size?: number;
+  }[];
+  uploaded: number;
+  skipped: number;
+  failed: number;
+  task_id?: string;
+  task_uri?: string;
+};
+
+export type DatasetFileChunksResponse = {
+  file_hash: string;
+  filename: string;
+  total: number;
+  limit: number;
+  offset: number;
+  chunks: {
+    chunk_id: string;
+    chunk_index: number;
+    content: string;
+    start_position: number | null;
+    end_position: number | null;
+    page: number | null;
+    metadata: {
+      [key: string]: unknown;
+    };
+  }[];
+};
+
+export type DatasetFileTextResponse = {
+  file_hash: string;
+  filename: string;
+  parser: string;
+  text: string;
+  length: number;
+  pages: {
+    page: number;
+    start_position: number;
+    end_position: number;
+  }[];
+};
+
 export type DatasetListResponse = {
   total: number;
   datasets: {
@@ -274,33 +360,33 @@ export type DatasetStrategiesListResponse = {
   databases: string[];
 };
 
-export type DatasetDeleteResponse = {
-  dataset: {
-    name: string;
-    database: string;
-    data_processing_strategy: string;
-    files: string[];
-    [key: string]: unknown;
-  };
-};
-
 export type DatasetDataUploadResponse = {
   filename: string;
   hash: string;
   processed: boolean;
+  /** The same bytes were already in the dataset */
   skipped: boolean;
   size: number;
+  task_id?: string;
+  task_uri?: string;
+  /** When skipped: the name of the file already holding these bytes, if it differs */
+  duplicate_of?: string;
   [key: string]: unknown;
 };
 
 export type DatasetActionsBody = {
-  action_type: "process" | "ingest";
+  action_type: "process" | "ingest" | "reprocess" | "delete_file_chunks" | "delete_dataset_chunks";
+  /** For reprocess and delete_file_chunks */
+  file_hash?: string;
 };
 
 export type DatasetActionsResponse = {
   message: string;
-  task_uri: string;
-  task_id: string;
+  task_uri?: string;
+  task_id?: string;
+  file_hash?: string;
+  deleted_chunks?: number;
+  [key: string]: unknown;
 };
 
 export type DatasetFileDeleteResponse = {
@@ -311,7 +397,7 @@ export type DatasetFileDeleteResponse = {
 
 export type TaskGetResponse = {
   task_id: string;
-  state: "PENDING" | "STARTED" | "RETRY" | "SUCCESS" | "FAILURE";
+  state: "PENDING" | "STARTED" | "RETRY" | "SUCCESS" | "FAILURE" | "REVOKED";
   meta: {
     [key: string]: unknown;
   } | null;
@@ -324,8 +410,96 @@ export type TaskGetResponse = {
   [key: string]: unknown;
 };
 
+export type TaskCancelResponse = {
+  message: string;
+  task_id: string;
+  cancelled: boolean;
+  state: "PENDING" | "STARTED" | "RETRY" | "SUCCESS" | "FAILURE" | "REVOKED";
+  reverted_files: {
+    hash: string;
+    filename: string;
+    deleted_chunks?: number;
+    chunks?: number;
+  }[];
+  kept_files: {
+    hash: string;
+    filename: string;
+    deleted_chunks?: number;
+    chunks?: number;
+  }[];
+};
+
+export type RagStatsResponse = {
+  database: string;
+  store_type: string;
+  documents: number | null;
+  chunks: number;
+  bytes_on_disk: number;
+  embedder: string | null;
+  configured_embedder: string | null;
+  dimension: number;
+  index_type: string;
+  last_update: string | null;
+};
+
+export type RagDatabaseDocumentsResponse = {
+  database: string;
+  total: number;
+  limit: number;
+  offset: number;
+  documents: {
+    file_hash: string;
+    filename: string;
+    dataset: string | null;
+    chunks: number;
+  }[];
+};
+
+export type RagDatabasePreviewBody = {
+  dataset_id?: string;
+  file_hash?: string;
+  /** Base64 bytes of a file */
+  file_content?: string;
+  filename?: string;
+  data_processing_strategy?: string;
+  chunk_size?: number;
+  chunk_overlap?: number;
+  chunk_strategy?: string;
+};
+
+export type RagDatabasePreviewResponse = {
+  database: string;
+  filename: string;
+  parser: string | null;
+  data_processing_strategy: string | null;
+  chunks: {
+    chunk_index: number;
+    content: string;
+    start_position: number | null;
+    end_position: number | null;
+    char_count: number;
+    word_count: number;
+    metadata: {
+      [key: string]: unknown;
+    };
+  }[];
+  stats: {
+    chunks: number;
+    avg_chars: number;
+    min: number;
+    max: number;
+  };
+  warnings: string[];
+};
+
+export type RagDatabaseReindexResponse = {
+  message: string;
+  task_id: string;
+  task_uri: string;
+};
+
 export type RagQueryBody = {
-  /** The search text */
+  /** The search text (at most 8000 characters) */
   query: string;
   /** Database name; default: rag.default_database, else the first database */
   database?: string | null;
@@ -592,6 +766,10 @@ export type ChatCompletionsBody = {
   rag_queries?: string[] | null;
   /** Context size for the universal runtime */
   n_ctx?: number | null;
+  /** Add the retrieved context as `sources` (stream: one `{"type":"sources"}` event before the first token) */
+  include_sources?: boolean | null;
+  /** Sources returned at most (default 10) */
+  sources_limit?: number | null;
   /** Thinking/reasoning mode for models that support it */
   think?: boolean | null;
   /** Thinking tokens when think is true (default 1024) */
@@ -603,7 +781,7 @@ export type ChatCompletionsResponse = {
   id: string;
   object: "chat.completion";
   created: number;
-  /** The provider's model id */
+  /** The provider's model id; the configured model name for local model files (never a path) */
   model: string;
   choices: {
     index: number;
@@ -626,6 +804,25 @@ export type ChatCompletionsResponse = {
     content: string;
     tokens: number | null;
   };
+  /** Only with `include_sources`: the retrieved chunks as numbered in the context */
+  sources?: {
+    index: number;
+    content: string;
+    source: string;
+    score: number;
+    chunk_id: string;
+    document_id: string | null;
+    dataset: string | null;
+    database: string | null;
+    page: number | string | (null | null);
+    start_position: number | null;
+    end_position: number | null;
+    metadata: {
+      [key: string]: unknown;
+    };
+  }[];
+  /** Why `sources` is empty (retrieval skipped or failed) */
+  sources_reason?: string;
   [key: string]: unknown;
 };
 
@@ -647,6 +844,13 @@ export type ChatSessionsDeleteAllResponse = {
 };
 
 export type ModelsListResponse = {
+  object: "list";
+  data: {
+    id: string;
+    object: "model";
+    created: number;
+    owned_by: string;
+  }[];
   total: number;
   models: {
     name: string;
@@ -879,4 +1083,231 @@ export type ModelsCacheDeleteResponse = {
   revisions_deleted: number;
   size_freed: number;
   path: string;
+};
+
+export type PromptsListResponse = {
+  total: number;
+  prompts: {
+    name: string;
+    /** Messages: system/developer texts join the system prompt; others seed new sessions */
+    messages: {
+      role: string;
+      content: string;
+      tool_call_id?: string;
+    }[];
+    /** Models whose `prompts` name this set */
+    used_by: string[];
+  }[];
+};
+
+export type PromptCreateBody = {
+  /** Lower-case letters, digits and _ */
+  name: string;
+  /** Messages: system/developer texts join the system prompt; others seed new sessions */
+  messages: {
+    role: string;
+    content: string;
+    tool_call_id?: string;
+  }[];
+};
+
+export type PromptCreateResponse = {
+  prompt: {
+    name: string;
+    /** Messages: system/developer texts join the system prompt; others seed new sessions */
+    messages: {
+      role: string;
+      content: string;
+      tool_call_id?: string;
+    }[];
+    /** Models whose `prompts` name this set */
+    used_by: string[];
+  };
+};
+
+export type PromptGetResponse = {
+  prompt: {
+    name: string;
+    /** Messages: system/developer texts join the system prompt; others seed new sessions */
+    messages: {
+      role: string;
+      content: string;
+      tool_call_id?: string;
+    }[];
+    /** Models whose `prompts` name this set */
+    used_by: string[];
+  };
+};
+
+export type PromptUpdateBody = {
+  /** Messages: system/developer texts join the system prompt; others seed new sessions */
+  messages: {
+    role: string;
+    content: string;
+    tool_call_id?: string;
+  }[];
+};
+
+export type PromptUpdateResponse = {
+  prompt: {
+    name: string;
+    /** Messages: system/developer texts join the system prompt; others seed new sessions */
+    messages: {
+      role: string;
+      content: string;
+      tool_call_id?: string;
+    }[];
+    /** Models whose `prompts` name this set */
+    used_by: string[];
+  };
+};
+
+export type PromptDeleteResponse = {
+  message: string;
+  prompt: {
+    name: string;
+    /** Messages: system/developer texts join the system prompt; others seed new sessions */
+    messages: {
+      role: string;
+      content: string;
+      tool_call_id?: string;
+    }[];
+    /** Models whose `prompts` name this set */
+    used_by: string[];
+  };
+};
+
+export type RagJudgmentCreateBody = {
+  query: string;
+  document_id?: string | null;
+  chunk_id?: string | null;
+  /** 0 not relevant, 1 somewhat, 2 relevant, 3 highly relevant */
+  relevance: number;
+  database?: string | null;
+};
+
+export type RagJudgmentCreateResponse = {
+  judgment: {
+    id: string;
+    query: string;
+    document_id?: string;
+    chunk_id?: string;
+    relevance: number;
+    database?: string;
+    created_at: string;
+  };
+  replaced: boolean;
+};
+
+export type RagJudgmentsListResponse = {
+  total: number;
+  judgments: {
+    id: string;
+    query: string;
+    document_id?: string;
+    chunk_id?: string;
+    relevance: number;
+    database?: string;
+    created_at: string;
+  }[];
+};
+
+export type RagJudgmentsDeleteResponse = {
+  deleted: number;
+};
+
+export type RagJudgmentDeleteResponse = {
+  judgment: {
+    id: string;
+    query: string;
+    document_id?: string;
+    chunk_id?: string;
+    relevance: number;
+    database?: string;
+    created_at: string;
+  };
+};
+
+export type RagEvaluateBody = {
+  database?: string | null;
+  queries?: {
+    query: string;
+    relevant: {
+      [key: string]: number;
+    };
+  }[];
+  /** Add the project's judgments to `queries` */
+  use_judgments: boolean;
+  /** Compared side by side; default: the database default strategy */
+  configs?: {
+    name?: string;
+    retrieval_strategy?: string;
+    top_k?: number;
+    hybrid_alpha?: number;
+    rerank_model?: string;
+    query_expansion?: boolean;
+    score_threshold?: number;
+    metadata_filters?: {
+      [key: string]: unknown;
+    };
+  }[];
+  k: number;
+};
+
+export type RagEvaluateResponse = {
+  task_id: string;
+  queries: number;
+  configs: number;
+};
+
+export type ProjectImportResponse = {
+  namespace: string;
+  project: string;
+  imported_from: {
+    namespace: string;
+    project: string;
+    server_version: string;
+  };
+  include: string[];
+  sessions: number;
+  /** Re-ingestion tasks when the archive has files but no vectors */
+  task_ids: string[];
+};
+
+export type KeysCreateBody = {
+  name: string;
+  /** read: GET routes · use: read + chat completions, RAG queries and task events · admin: everything, incl. keys */
+  scope: "read" | "use" | "admin";
+};
+
+export type KeysCreateResponse = {
+  id: string;
+  name: string;
+  /** read: GET routes · use: read + chat completions, RAG queries and task events · admin: everything, incl. keys */
+  scope: "read" | "use" | "admin";
+  /** The first characters of the secret */
+  prefix: string;
+  created_at: string;
+  /** The secret: shown only in this answer */
+  key: string;
+};
+
+export type KeysListResponse = {
+  total: number;
+  keys: {
+    id: string;
+    name: string;
+    /** read: GET routes · use: read + chat completions, RAG queries and task events · admin: everything, incl. keys */
+    scope: "read" | "use" | "admin";
+    /** The first characters of the secret */
+    prefix: string;
+    created_at: string;
+  }[];
+  /** LF_API_KEY is set */
+  env_key: boolean;
+};
+
+export type KeysDeleteResponse = {
+  id: string;
+  revoked: boolean;
 };

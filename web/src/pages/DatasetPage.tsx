@@ -63,11 +63,11 @@ export default function DatasetPage() {
 
   const process = useMutation({
     mutationFn: () => api.post<DatasetActionsResponse>(p`/v1/projects/${ns}/${project}/datasets/${dataset}/actions`, { action_type: 'process' }),
-    onSuccess: (r) => setTask(r.task_id),
+    onSuccess: (r) => setTask(r.task_id ?? null),
   });
   const reprocess = useMutation({
     mutationFn: (f: FileRow) => api.post<DatasetActionsResponse>(p`/v1/projects/${ns}/${project}/datasets/${dataset}/actions`, { action_type: 'reprocess', file_hash: f.hash }),
-    onSuccess: (r) => setTask(r.task_id),
+    onSuccess: (r) => setTask(r.task_id ?? null),
   });
   const cancel = useMutation({
     mutationFn: () => api.del<CancelResponse>(p`/v1/projects/${ns}/${project}/tasks/${taskId ?? ''}`),
