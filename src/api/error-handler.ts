@@ -1,5 +1,5 @@
 /**
- * Maps every failure to `{"detail": ...}` with the registry's status (decision A2): LfErrors by kind, adapter
+ * Maps every failure to `{"detail": ...}` with the registry's status (decision 0002): LfErrors by kind, adapter
  * errors by theirs (decision 0180), request validation to the 422 list form (`[{loc, msg, type}]`), malformed
  * JSON to 422, bodies too large to 413, wrong content types to 415, unknown routes to 404 "Not Found". Never a
  * stack trace in a body.

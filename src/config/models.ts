@@ -18,7 +18,7 @@ export function configuredModels(c: Pick<ProjectConfig, 'runtime'>): ModelConfig
   return [];
 }
 
-/** The default model name: `default_model` when set, else the first model (decision A7). */
+/** The default model name: `default_model` when set, else the first model (decision 0007). */
 export function defaultModelName(c: Pick<ProjectConfig, 'runtime'>): string | undefined {
   const models = configuredModels(c);
   if (c.runtime.default_model && models.some((m) => m.name === c.runtime.default_model)) return c.runtime.default_model;

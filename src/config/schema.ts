@@ -1,6 +1,6 @@
 /**
  * The `llamafarm.yaml` v1 schema — one source of truth for validation (ajv), TypeScript types (`Static`) and the
- * OpenAPI document. Covers behavior.md §2 and decisions A3–A7: multi-model runtime plus the legacy flat form,
+ * OpenAPI document. Covers original §2 and decisions 0003–0007: multi-model runtime plus the legacy flat form,
  * prompt sets, RAG databases with embedding/retrieval strategies, data processing strategies, datasets, MCP.
  */
 import Type, { type Static } from 'typebox';

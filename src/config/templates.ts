@@ -1,5 +1,5 @@
 /**
- * Project templates (decision A3): built-in `default`, `server`, `rag` (YAML files beside this module), and
+ * Project templates (decision 0003): built-in `default`, `server`, `rag` (YAML files beside this module), and
  * custom ones from `$LF_DATA_DIR/templates/<name>.yaml`, which take precedence over a built-in of the same name.
  */
 import { readFile, readdir } from 'node:fs/promises';

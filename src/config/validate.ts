@@ -1,6 +1,6 @@
 /**
  * Validation of a project config: the JSON Schema (ajv) and then the cross-references that save checks
- * (decision A3): `default_*` names, each dataset's database and strategy, unique names.
+ * (decision 0003): `default_*` names, each dataset's database and strategy, unique names.
  * Errors name their path, e.g. `rag.databases[0].type: must be one of LanceDBStore, ChromaStore, ...`.
  */
 import { Ajv } from 'ajv';

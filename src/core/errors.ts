@@ -1,5 +1,5 @@
 /**
- * The one error registry (decision A2). Services throw `LfError`s; the API maps `kind` to an HTTP status and
+ * The one error registry (decision 0002). Services throw `LfError`s; the API maps `kind` to an HTTP status and
  * answers `{"detail": ...}`. Nothing else decides statuses.
  */
 export const ERROR_STATUS = {

@@ -1,5 +1,5 @@
 /**
- * Names that become paths (decision A3): namespaces, projects, datasets — 1–64 of [A-Za-z0-9_-], starting with a
+ * Names that become paths (decision 0003): namespaces, projects, datasets — 1–64 of [A-Za-z0-9_-], starting with a
  * letter or digit. Database and strategy names follow the original schema: ^[a-z][a-z0-9_]*$, 1–50.
  * No path is ever built from an unchecked name: `safeJoin` re-checks containment.
  */

@@ -1,4 +1,4 @@
-/** Process settings from the environment, overridable by CLI flags (flags win; decision A13). */
+/** Process settings from the environment, overridable by CLI flags (flags win; decision 0013). */
 import os from 'node:os';
 import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';

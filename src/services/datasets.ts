@@ -1,5 +1,5 @@
 /**
- * Datasets (behavior.md §3.4, decisions A1, A8, A9): config entries plus each dataset's file store. Processing
+ * Datasets (original §3.4, decisions 0001, 0008, 0009): config entries plus each dataset's file store. Processing
  * is queued as an `ingest_dataset` task. Deleting a dataset cancels its tasks and removes its files and chunks.
  */
 import { asStorageError, storageCause } from '../core/storage-errors.js';

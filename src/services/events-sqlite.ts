@@ -1,4 +1,4 @@
-/** Event index in the SQLite metadata database (decision A4, embedded): table `events`, body as JSON. */
+/** Event index in the SQLite metadata database (decision 0004, embedded): table `events`, body as JSON. */
 import { migrate, type SqliteDb } from '../storage/sqlite.js';
 import { summaryOf, type EventDetail, type EventListQuery, type EventStore, type EventSummaryItem } from './events.js';
 

@@ -1,5 +1,5 @@
 /**
- * Event logs (decision A10): a recorder the features call (start an event, add sub-events with data and timing,
+ * Event logs (decision 0010): a recorder the features call (start an event, add sub-events with data and timing,
  * complete or fail it), backed by an indexed `EventStore` (SQLite embedded, Postgres for replicas) so listing with
  * filters stays fast at 100k events.
  */
@@ -73,7 +73,7 @@ function sortedJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** `sha256_` + first 16 hex of SHA-256 over the config as sorted-key JSON without nulls (behavior.md §1.2). */
+/** `sha256_` + first 16 hex of SHA-256 over the config as sorted-key JSON without nulls (original §1.2). */
 export function configHash(config: unknown): string {
   return 'sha256_' + createHash('sha256').update(sortedJson(config)).digest('hex').slice(0, 16);
 }
@@ -103,7 +103,7 @@ export class EventRecorder {
     this.requestId = requestId ?? `req_${randomBytes(6).toString('hex')}`;
   }
 
-  /** Adds a sub-event; names ending in `_complete` also feed the summary (behavior.md §3.7). */
+  /** Adds a sub-event; names ending in `_complete` also feed the summary (original §3.7). */
   sub(name: string, data: Record<string, unknown> = {}): void {
     if (this.done) return;
     const now = performance.now();

@@ -1,5 +1,5 @@
 /**
- * `/health` (decision A1): `{status, summary, services, components[], timestamp}`; always answers. Components
+ * `/health` (decision 0001): `{status, summary, services, components[], timestamp}`; always answers. Components
  * register a probe; each probe is timed and bounded so one slow dependency cannot stall the endpoint.
  */
 import { mkdir, writeFile, rm } from 'node:fs/promises';

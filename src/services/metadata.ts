@@ -1,5 +1,5 @@
 /**
- * Where sessions, the event index and task records live (architecture.md "Embedded vs scaled out"): the SQLite
+ * Where sessions, the event index and task records live (docs/decisions/0017 "Embedded vs scaled out"): the SQLite
  * metadata database of the data dir (default), or Postgres when `LF_METADATA_URL=postgres://…` so several API
  * processes (and `lf worker`) share them. The file registry and everything else stay where they are.
  */

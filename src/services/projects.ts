@@ -1,5 +1,5 @@
 /**
- * Projects (decision A3): `llamafarm.yaml` files under `$LF_DATA_DIR/projects/{ns}/{p}`. Every config write goes
+ * Projects (decision 0003): `llamafarm.yaml` files under `$LF_DATA_DIR/projects/{ns}/{p}`. Every config write goes
  * through `mutate`, which holds the project's cross-process lock, validates the whole result before writing, and writes
  * atomically. Other services load configs with `loadConfig` (404 for a missing project, 422 for a broken one).
  * What the API gets back (`get`, `list`, `create`, `update`, `delete`, `mutate`) has its secrets redacted; a

@@ -1,4 +1,4 @@
-/** Task status for the API (decision A8): `{task_id, state, meta, result, error, traceback, cancelled}`. */
+/** Task status for the API (decision 0008): `{task_id, state, meta, result, error, traceback, cancelled}`. */
 import type { TaskQueue, TaskRecord } from '../adapters/queues/types.js';
 import { notFound } from '../core/errors.js';
 import { taskView, type TaskView } from './tasks/view.js';

@@ -1,5 +1,5 @@
 /**
- * `/v1/system/version-check` (decision A12): asks the configured releases URL (GitHub releases API shape) with a
+ * `/v1/system/version-check` (decision 0012): asks the configured releases URL (GitHub releases API shape) with a
  * 3 s bound, caches the answer for 6 hours, and offline answers the cached value or a clear 503.
  */
 import { LfError, unavailable } from '../core/errors.js';

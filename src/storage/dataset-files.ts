@@ -1,5 +1,5 @@
 /**
- * A dataset's file store (decision A9, behavior.md §1.1): bytes content-addressed by SHA-256 under `raw/`, a
+ * A dataset's file store (decision 0009, original §1.1): bytes content-addressed by SHA-256 under `raw/`, a
  * metadata JSON per file under `meta/`. Uploads stream to a temp file while hashing and are renamed into place,
  * never held whole in memory; the size cap is enforced while streaming.
  */

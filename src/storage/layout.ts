@@ -1,5 +1,5 @@
 /**
- * The data-dir layout (behavior.md §1). Every path is built from names already checked by the name rules and
+ * The data-dir layout (original §1). Every path is built from names already checked by the name rules and
  * re-checked for containment by `safeJoin`.
  */
 import { safeJoin } from '../core/names.js';

@@ -1,6 +1,6 @@
 /**
  * The shared metadata database for scaled-out API processes (`LF_METADATA_URL=postgres://…`): chat sessions, the
- * event index and task records live in Postgres instead of the per-data-dir SQLite file (decision A4), so every
+ * event index and task records live in Postgres instead of the per-data-dir SQLite file (decision 0004), so every
  * API process and `lf worker` sees the same state. Tables are prefixed `lf_` and live in the connection's
  * current schema (set one with `?options=-c%20search_path%3Dmyschema`). Each component owns its tables and
  * migrates them with `migratePg`, like `migrate` for SQLite.

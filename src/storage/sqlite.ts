@@ -1,5 +1,5 @@
 /**
- * The metadata database (decision A4): one SQLite file per data dir in WAL mode, shared by tasks, sessions,
+ * The metadata database (decision 0004): one SQLite file per data dir in WAL mode, shared by tasks, sessions,
  * events and the file registry. Each component owns its tables and migrates them with `migrate`.
  */
 import Database from 'better-sqlite3';

@@ -87,7 +87,7 @@ describe('RAG merge and plan', () => {
   });
 });
 
-describe('the suffix rule (decision A7)', () => {
+describe('the suffix rule (decision 0007)', () => {
   const u = (c: string) => ({ role: 'user' as const, content: c });
   const a = (c: string | null) => ({ role: 'assistant' as const, content: c });
   test('a resent conversation appends only its new suffix; anything else is all new', () => {

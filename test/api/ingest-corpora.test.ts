@@ -1,6 +1,6 @@
 /**
  * Every document format of the shared corpora through the real pipeline: each file is either ingested or fails
- * with a clear reason, and the task ends SUCCESS (decision A8) — never in an unexplained state.
+ * with a clear reason, and the task ends SUCCESS (decision 0008) — never in an unexplained state.
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -11,7 +11,7 @@ import { ChatUpstreamFake } from '../fakes/chat-upstream-fake.js';
 import { createChatProject, sseData } from './chat-setup.js';
 
 const NOTE = '# Shearing\n\nShear llamas once a year, in spring, before the hot weather arrives.\n\n# Feeding\n\nLlamas eat grass and hay.\n';
-/** The keys the original's data page reads from each `[success, detail]` pair (behavior.md §3.5). */
+/** The keys the original's data page reads from each `[success, detail]` pair (original §3.5). */
 const DETAIL_KEYS = ['file_hash', 'filename', 'status', 'parser', 'extractors', 'chunks', 'chunk_size', 'embedder', 'stored_count', 'skipped_count', 'error', 'reason'];
 
 describe("The original's web client: its request sequence and the shapes it reads", () => {

@@ -1,5 +1,5 @@
 /**
- * The databases API (behavior.md §3.6; A2, A4) and the reference's RAG curl examples run verbatim against a
+ * The databases API (original §3.6; decisions 0002, 0004) and the reference's RAG curl examples run verbatim against a
  * `my-org/chatbot` project (with `main_db`, `fda_db` and `old_db` created first, as the examples assume).
  */
 import { test, describe, before, after } from 'node:test';

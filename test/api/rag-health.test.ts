@@ -1,5 +1,5 @@
 /**
- * GET /rag/health (decision A1: always 200 once the project and database resolve): the four components, the
+ * GET /rag/health (decision 0001: always 200 once the project and database resolve): the four components, the
  * overall status, and issues a user can act on, on a database holding real documents and on broken ones.
  */
 import { test, describe, before, after } from 'node:test';

@@ -1,7 +1,7 @@
 /**
  * POST /rag/query on real documents (a PDF, text and Markdown from ../shared) processed through the API with
- * the HashingEmbedder into LanceDB: validation, errors, defaults (decision A6), every strategy by name,
- * metadata filters with operators, thresholds and budgets, the embedder guard (A5), upstream failures.
+ * the HashingEmbedder into LanceDB: validation, errors, defaults (decision 0006), every strategy by name,
+ * metadata filters with operators, thresholds and budgets, the embedder guard (decision 0005), upstream failures.
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -215,7 +215,7 @@ describe('RAG query API', { skip: SKIP }, () => {
     }
   });
 
-  test('embedder guard (A5): a database built with one embedder refuses queries with another, saying how to re-index', async () => {
+  test('embedder guard (decision 0005): a database built with one embedder refuses queries with another, saying how to re-index', async () => {
     const original = json(await t.app.inject(`${P}/rag/databases/main_database`)).embedding_strategies;
     const swap = async (embedding_strategies: unknown[]) => {
       const res = await t.app.inject({ method: 'PATCH', url: `${P}/rag/databases/main_database`, payload: { embedding_strategies, default_embedding_strategy: 'default_embeddings' } });

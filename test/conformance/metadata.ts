@@ -1,5 +1,5 @@
 /**
- * The metadata conformance suite (decision A4, architecture.md "Embedded vs scaled out"): chat sessions, the event
+ * The metadata conformance suite (decision 0004, docs/decisions/0017 "Embedded vs scaled out"): chat sessions, the event
  * index and task records must behave the same on SQLite (embedded) and Postgres (`LF_METADATA_URL`, shared by API
  * replicas). It only uses the `SessionStore`, `EventStore` and `TaskQueue` interfaces.
  *

@@ -1,5 +1,5 @@
 /**
- * The task queue conformance suite (decision A8): the embedded SQLite queue and the BullMQ queue must both pass it.
+ * The task queue conformance suite (decision 0008): the embedded SQLite queue and the BullMQ queue must both pass it.
  * It only uses the `TaskQueue` interface.
  *
  *   queueConformance('MyQueue', async () => ({ open, crashMidTask, cleanup }));

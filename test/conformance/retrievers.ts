@@ -5,7 +5,7 @@
  *   const corpus = await buildCorpus(store, embedder, files);
  *   retrieverConformance('BasicSimilarityStrategy', () => createRetrievalStrategy('BasicSimilarityStrategy'), () => corpus);
  *
- * What every strategy promises (decision A6): at most `topK` hits, unique ids, scores in [0, 1] and best first,
+ * What every strategy promises (decision 0006): at most `topK` hits, unique ids, scores in [0, 1] and best first,
  * hits that are stored chunks (same id and text), the request's metadata filter honoured by every hit, the
  * same answer twice for the same question, nothing from an empty store, and — for a query made of a chunk's
  * own sentence — that chunk among the first three.

@@ -1,6 +1,6 @@
 /**
  * Killing the server mid-task and restarting it ends the task in SUCCESS or FAILURE with no duplicate chunks
- * (decision A8): the interrupted task is re-run idempotently from the durable queue.
+ * (decision 0008): the interrupted task is re-run idempotently from the durable queue.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -43,7 +43,7 @@ describe('task backend selection', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('BullMQ job states map to the task states of decision A8', () => {
+  test('BullMQ job states map to the task states of decision 0008', () => {
     assert.equal(taskStateOf('waiting', 0), 'PENDING');
     assert.equal(taskStateOf('prioritized', 0), 'PENDING');
     assert.equal(taskStateOf('waiting', 1), 'RETRY');

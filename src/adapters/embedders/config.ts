@@ -42,7 +42,7 @@ export function configBoolean(type: string, config: EmbedderConfig, keys: string
   throw new EmbedderError(`${type}: config "${key}" must be a boolean`, undefined, 'config');
 }
 
-/** Settings every remote embedder shares (decision A5: bounded retries with backoff, per-request timeout). */
+/** Settings every remote embedder shares (decision 0005: bounded retries with backoff, per-request timeout). */
 export interface RemoteSettings {
   batchSize: number;
   timeoutMs: number;

@@ -1,4 +1,4 @@
-/** Embedder config `type` → implementation (decision A5). */
+/** Embedder config `type` → implementation (decision 0005). */
 import { HashingEmbedder } from './hashing.js';
 import { resolveEnvRefs } from '../../config/secrets.js';
 import { OllamaEmbedder } from './ollama.js';

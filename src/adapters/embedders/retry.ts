@@ -1,5 +1,5 @@
 /**
- * Calling a remote embedding server: a per-request timeout, bounded retries with exponential backoff (decision A5),
+ * Calling a remote embedding server: a per-request timeout, bounded retries with exponential backoff (decision 0005),
  * and errors that name the upstream. A caller's abort is passed through as-is (it is a cancellation, not a failure).
  */
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -7,7 +7,7 @@ export interface EmbedOptions {
 export interface Embedder {
   /** Config type name, e.g. `HashingEmbedder`. */
   readonly type: string;
-  /** Model identity recorded with a database (embedder guard, decision A5). */
+  /** Model identity recorded with a database (embedder guard, decision 0005). */
   readonly model: string;
   /** Vector length; may be discovered on first embed for remote models (then 0 until known). */
   readonly dimension: number;

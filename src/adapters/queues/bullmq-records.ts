@@ -1,5 +1,5 @@
 /**
- * How a BullMQ job reads as a task record (decision A8), and the finished records kept beside the jobs in Redis:
+ * How a BullMQ job reads as a task record (decision 0008), and the finished records kept beside the jobs in Redis:
  * tasks recorded as already finished, cancelled tasks and tasks failed with a `TaskFailure` result. A finished
  * record, when there is one, is what the task is.
  */

@@ -1,5 +1,5 @@
 /**
- * The embedded task queue (decision A4): task records in the SQLite metadata database (durable across restarts),
+ * The embedded task queue (decision 0004): task records in the SQLite metadata database (durable across restarts),
  * handlers run in this process (local-queue.ts). Embedded means one process per data dir, so at start every task
  * left STARTED by another process is from a previous run: it is queued again (handlers are idempotent) until
  * `maxAttempts`, then failed with a clear error — never left stuck. Scaled out, the same queue runs over Postgres

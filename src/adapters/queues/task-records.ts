@@ -1,5 +1,5 @@
 /**
- * Task records (decision A8) for queues that run handlers in their own process (local-queue.ts): the rows are
+ * Task records (decision 0008) for queues that run handlers in their own process (local-queue.ts): the rows are
  * the truth about each task, and claiming one is atomic, so several queues (API processes, `lf worker`) can share
  * them. Two implementations: SQLite (sqlite-queue.ts, embedded) and Postgres (postgres-queue.ts,
  * `LF_METADATA_URL`). With the Redis backend the records live in BullMQ/Redis instead (bullmq-records.ts).

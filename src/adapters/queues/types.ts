@@ -1,5 +1,5 @@
 /**
- * Task queues (decision A8). The embedded default is a durable SQLite queue running handlers in this process;
+ * Task queues (decision 0008). The embedded default is a durable SQLite queue running handlers in this process;
  * the scale-out backend (BullMQ on Redis) implements the same interface with `lf worker` processes.
  */
 import { AdapterError } from '../../core/adapter-error.js';

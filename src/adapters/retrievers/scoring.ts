@@ -1,5 +1,5 @@
 /**
- * Score arithmetic shared by strategies (decision A6): fusion of several ranked lists into one list with scores
+ * Score arithmetic shared by strategies (decision 0006): fusion of several ranked lists into one list with scores
  * in [0, 1], min-max normalisation, and copying hits with extra metadata.
  */
 import type { Hit } from '../stores/types.js';

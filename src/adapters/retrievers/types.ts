@@ -1,5 +1,5 @@
 /**
- * Retrieval strategies (behavior.md §4.7, decision A6): turn a query into scored chunks using one vector store.
+ * Retrieval strategies (original §4.7, decision 0006): turn a query into scored chunks using one vector store.
  * Every strategy returns hits best first with scores in [0, 1] (higher is better), so one `score_threshold`
  * means the same whatever strategy ran. Strategies add what they learned to each hit's metadata (e.g.
  * `fusion_score`, `reranker_score`, `rerank_degraded`), never remove stored metadata (except `include_metadata:

@@ -1,5 +1,5 @@
 /**
- * Checks every store runs before it writes or searches, and the score mappings of decision A6, so that all
+ * Checks every store runs before it writes or searches, and the score mappings of decision 0006, so that all
  * stores refuse the same inputs with the same errors and score the same way.
  */
 import { StoreError, type StoredChunk } from './types.js';
@@ -56,7 +56,7 @@ export function clamp01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;
 }
 
-/** Cosine distance (1 − cos, in [0, 2]) → score (1 + cos) / 2 in [0, 1] (decision A6). */
+/** Cosine distance (1 − cos, in [0, 2]) → score (1 + cos) / 2 in [0, 1] (decision 0006). */
 export function cosineDistanceToScore(distance: number): number {
   return clamp01(1 - distance / 2);
 }

@@ -1,6 +1,6 @@
 /**
  * Hybrid search for stores that run the vector and the full-text query separately (PGVectorStore, ChromaStore):
- * reciprocal-rank fusion of the ranked lists, scored in [0, 1] by `rrfToScore` (decision A6), the same fusion
+ * reciprocal-rank fusion of the ranked lists, scored in [0, 1] by `rrfToScore` (decision 0006), the same fusion
  * LanceDB's RRF reranker applies inside LanceDBStore.
  */
 import { RRF_K, rrfToScore } from './checks.js';

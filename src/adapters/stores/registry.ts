@@ -1,4 +1,4 @@
-/** Vector store registry: database `type` in llamafarm.yaml → store factory (decision A4). */
+/** Vector store registry: database `type` in llamafarm.yaml → store factory (decision 0004). */
 import { LanceDBStore, lanceOptionsFromConfig } from './lancedb/store.js';
 import { resolveEnvRefs } from '../../config/secrets.js';
 import { chromaOptionsFromConfig } from './chroma/config.js';

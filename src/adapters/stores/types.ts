@@ -1,5 +1,5 @@
 /**
- * Vector stores. Scores returned by `search` are in [0, 1], higher is better (decision A6):
+ * Vector stores. Scores returned by `search` are in [0, 1], higher is better (decision 0006):
  * cosine similarity is mapped to (1 + cos) / 2; full-text scores are normalised by the store.
  */
 import { AdapterError, type AdapterErrorKind } from '../../core/adapter-error.js';
@@ -24,7 +24,7 @@ export type FilterCondition =
 export type MetadataFilter = Record<string, FilterCondition>;
 
 /**
- * Scores per mode (all in [0, 1], decision A6): `vector` only → (1 + cos) / 2; `text` only → the store's
+ * Scores per mode (all in [0, 1], decision 0006): `vector` only → (1 + cos) / 2; `text` only → the store's
  * full-text score normalised by the store; both → reciprocal-rank fusion of the two lists, divided by its
  * maximum so a chunk ranked first in both scores 1.
  */
@@ -93,7 +93,7 @@ export interface VectorStore {
   drop(): Promise<void>;
   describe(): Promise<StoreDescription>;
   /**
-   * Remember the embedder identity the store was built with (decision A5). Refused while the store holds rows
+   * Remember the embedder identity the store was built with (decision 0005). Refused while the store holds rows
    * made with another dimension ('dimension_mismatch') or another model ('embedder_mismatch').
    */
   setEmbedder?(model: string, dimension: number): Promise<void>;

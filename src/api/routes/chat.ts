@@ -1,5 +1,5 @@
 /**
- * Chat API (behavior.md §3.3; decisions A1, A2, A7): OpenAI-compatible completions per project (JSON or SSE),
+ * Chat API (original §3.3; decisions 0001, 0002, 0007): OpenAI-compatible completions per project (JSON or SSE),
  * session history and deletion, and the project's model list. Streams start lazily: a failure before the first
  * frame is still a proper JSON error (502 for the upstream); after it, an `error` frame then `[DONE]`.
  */
@@ -192,7 +192,7 @@ export function chatRoutes(app: FastifyInstance, ctx: AppContext, o: ChatRouteOp
 }
 
 /**
- * Error bodies of the completions route also carry OpenAI's `error` object beside `detail` (decision A1: a
+ * Error bodies of the completions route also carry OpenAI's `error` object beside `detail` (decision 0001: a
  * superset), so OpenAI clients report the real message instead of "status code (no body)".
  */
 async function withOpenAIError(_req: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {

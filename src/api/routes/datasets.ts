@@ -1,4 +1,4 @@
-/** Datasets API (behavior.md §3.4; decisions A1, A8, A9). */
+/** Datasets API (original §3.4; decisions 0001, 0008, 0009). */
 import type { IncomingMessage } from 'node:http';
 import Type from 'typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -16,7 +16,7 @@ const Dataset = Type.Object(
 );
 const DatasetEnvelope = Type.Object({ dataset: Dataset });
 
-/** Builds URLs from the request's own base (decision A8: `task_uri`). */
+/** Builds URLs from the request's own base (decision 0008: `task_uri`). */
 /** Reads the rest of a request body away (discarding it) after the handler stopped reading it. */
 function drainRequest(raw: IncomingMessage): void {
   if (raw.readableEnded || raw.destroyed) return;
@@ -124,7 +124,7 @@ export function datasetRoutes(app: FastifyInstance, ctx: AppContext): void {
           ...errors(404, 413, 415, 422, 503, 507),
         },
       },
-      // Refuse before reading the body when the declared size is already over the cap (decision A9).
+      // Refuse before reading the body when the declared size is already over the cap (decision 0009).
       onRequest: async (req) => {
         const declared = Number(req.headers['content-length']);
         if (Number.isFinite(declared) && declared > ctx.settings.maxUploadBytes + 64 * 1024) {

@@ -1,4 +1,4 @@
-/** Event logs API (decision A10): list with filters and pagination, and one event with its sub-events. */
+/** Event logs API (decision 0010): list with filters and pagination, and one event with its sub-events. */
 import Type from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -25,7 +25,7 @@ const EventItem = Type.Object(
 
 function parseTime(value: string | undefined, field: string): Date | undefined {
   if (value === undefined || value === '') return undefined;
-  // Naive timestamps are UTC (behavior.md §3.7).
+  // Naive timestamps are UTC (original §3.7).
   const iso = /[zZ]|[+-]\d\d:?\d\d$/.test(value) || !value.includes('T') ? value : `${value}Z`;
   const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(iso) ? `${iso}T00:00:00Z` : iso);
   if (Number.isNaN(d.getTime())) throw unprocessable([{ loc: ['query', field], msg: 'Input should be a valid datetime (ISO 8601)', type: 'datetime_parsing', input: value }]);

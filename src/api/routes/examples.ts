@@ -1,4 +1,4 @@
-/** Examples API (behavior.md §3.8; decisions A2, A3): list the shipped demo projects and import them. */
+/** Examples API (original §3.8; decisions 0002, 0003): list the shipped demo projects and import them. */
 import Type from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';

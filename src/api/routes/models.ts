@@ -1,5 +1,5 @@
 /**
- * Models Cache API (decision A11): the Hugging Face hub cache used by the `universal` runtime. Downloads stream
+ * Models Cache API (decision 0011): the Hugging Face hub cache used by the `universal` runtime. Downloads stream
  * Server-Sent Events (`data: <json>\n\n`): per file `start` / `progress` / `end`, then `complete` and `done`;
  * `error` when a started download fails (the status is already 200). Refusals found before streaming (bad name,
  * unknown model, not enough disk) are ordinary error responses. A client that disconnects aborts the transfer;

@@ -1,4 +1,4 @@
-/** Projects API (decision A3). Operation ids are the reference's MCP ids, tagged `mcp`. */
+/** Projects API (decision 0003). Operation ids are the reference's MCP ids, tagged `mcp`. */
 import Type from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';

@@ -1,4 +1,4 @@
-/** RAG API (behavior.md §3.6; decisions A1, A2, A5, A6): query, health and the databases of a project. */
+/** RAG API (original §3.6; decisions 0001, 0002, 0005, 0006): query, health and the databases of a project. */
 import Type, { type Static, type TSchema } from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';

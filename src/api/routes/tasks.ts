@@ -1,4 +1,4 @@
-/** Tasks API: the status of an asynchronous task (decision A8), its live events, and cancelling it. */
+/** Tasks API: the status of an asynchronous task (decision 0008), its live events, and cancelling it. */
 import Type from 'typebox';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';

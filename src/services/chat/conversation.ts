@@ -1,5 +1,5 @@
 /**
- * What a request adds to a session (decision A7). OpenAI-style clients resend the whole conversation; LlamaFarm
+ * What a request adds to a session (decision 0007). OpenAI-style clients resend the whole conversation; LlamaFarm
  * clients send only the new message. When the request's non-system messages start with the stored history
  * (role and content equal) — or with the history after its seed prompts, which such clients never saw — only
  * the new suffix is appended; otherwise every non-system message is new.

@@ -1,5 +1,5 @@
 /**
- * The `inference` event of one chat request (behavior.md §3.7): request_received, rag_query_start /
+ * The `inference` event of one chat request (original §3.7): request_received, rag_query_start /
  * rag_retrieval_complete (or rag_retrieval_failed / rag_skipped), llm_inference_start, llm_first_token (gives
  * time_to_first_token_ms), llm_inference_complete, then response_generated (non-stream) or stream_complete. With
  * MCP tools, each model round repeats llm_inference_start / _complete, with an mcp_tool_call per tool run between

@@ -1,5 +1,5 @@
 /**
- * Which configured model answers (decision A7, "Multi-Model Support"): the request's `model` is a configured
+ * Which configured model answers (decision 0007, "Multi-Model Support"): the request's `model` is a configured
  * model *name*; absent → `runtime.default_model` → the first model. An unknown name is a 400 listing the names.
  */
 import { configuredModels, defaultModelName } from '../../config/models.js';
@@ -33,7 +33,7 @@ export interface ListedModel extends Record<string, unknown> {
 /**
  * `GET /models`: every configured field of each model in config order, the fields with schema defaults filled
  * in (as the original dumps them), and `default` on the default model — the first one when no
- * `default_model` is set (decision A7). Secrets (`api_key`…) are redacted (decision 0111).
+ * `default_model` is set (decision 0007). Secrets (`api_key`…) are redacted (decision 0111).
  */
 export function listModels(config: ProjectConfig): ListedModel[] {
   const def = defaultModelName(config);

@@ -1,5 +1,5 @@
 /**
- * Prompt assembly (behavior.md §3.3). The config's prompts give system texts and, from their non-system
+ * Prompt assembly (original §3.3). The config's prompts give system texts and, from their non-system
  * messages, the seed of a new session. The model sees one leading system message — config system texts, the
  * request's own system messages, then the retrieved context block — followed by the conversation.
  */

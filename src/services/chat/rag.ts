@@ -1,5 +1,5 @@
 /**
- * RAG in chat (behavior.md §3.3 "RAG in chat"): resolve the parameters from the request and the config, run
+ * RAG in chat (original §3.3 "RAG in chat"): resolve the parameters from the request and the config, run
  * one search per query concurrently, merge. A failed search is reported, never fatal: chat goes on without it.
  */
 import type { ChatMessage } from '../../adapters/runtimes/types.js';

@@ -1,5 +1,5 @@
 /**
- * The chat completion request (decision A7, behavior.md §3.3): OpenAI's fields plus LlamaFarm's RAG and
+ * The chat completion request (decision 0007, original §3.3): OpenAI's fields plus LlamaFarm's RAG and
  * thinking fields. The schema validates (422 on a bad sampling field); unknown fields are ignored.
  * `normaliseRequest` turns the body into a `ChatInput`: text-only messages, forwarded sampling, RAG options.
  */

@@ -1,5 +1,5 @@
 /**
- * The chat service (behavior.md §3.3, decision A7): starts turns for chat completion requests and answers the
+ * The chat service (original §3.3, decision 0007): starts turns for chat completion requests and answers the
  * session and model-list endpoints. No HTTP here: the route maps headers to `BeginOptions` and frames output.
  */
 import { randomUUID } from 'node:crypto';

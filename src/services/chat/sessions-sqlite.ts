@@ -1,5 +1,5 @@
 /**
- * Chat sessions in the SQLite metadata database (decision A4, the embedded default): tables `sessions` and
+ * Chat sessions in the SQLite metadata database (decision 0004, the embedded default): tables `sessions` and
  * `session_messages`, a per-session lock, and an idle-TTL cache of loaded histories (`LF_SESSION_TTL_SECONDS`,
  * default 30 min) — expiry only drops the cached copy, never the history.
  *

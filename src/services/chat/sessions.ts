@@ -1,5 +1,5 @@
 /**
- * Chat sessions (decision A7): a session's history is persisted (it survives restarts) under namespace + project
+ * Chat sessions (decision 0007): a session's history is persisted (it survives restarts) under namespace + project
  * + session id, and a session's requests are serialised. Two implementations of `SessionStore`: SQLite
  * (sessions-sqlite.ts, the embedded default, with an idle-TTL cache of loaded histories) and Postgres
  * (sessions-postgres.ts, `LF_METADATA_URL`, shared by API replicas: a lock held across processes and no cache).

@@ -1,5 +1,5 @@
 /**
- * The tool loop of a chat turn (behavior.md §3.3 step 6): while the model calls server-side (MCP) tools, run
+ * The tool loop of a chat turn (original §3.3 step 6): while the model calls server-side (MCP) tools, run
  * them, append the assistant message with those calls and one `tool` message per result, and call the model
  * again — at most `MAX_TOOL_ROUNDS` model calls, after which the answer is `TOOL_LIMIT_TEXT`. Calls to the
  * client's own tools end the turn: they are returned as OpenAI `tool_calls` (finish_reason `tool_calls`). When

@@ -1,5 +1,5 @@
 /**
- * One chat request from start to finish (behavior.md §3.3 processing order): take the session's lock, load its
+ * One chat request from start to finish (original §3.3 processing order): take the session's lock, load its
  * history, work out what the request adds, retrieve context, offer the project's MCP tools, call the model (with the
  * server-side tool loop, `tool-loop.ts`), append the new messages, the tool messages and the answer to the history,
  * record the `inference` event. Non-stream turns return a `chat.completion`; stream
@@ -292,7 +292,7 @@ export class ChatTurn {
     await this.deps.sessions.append(namespace, project, sessionId, [...prep.toStore, ...toolMessages, answer], prep.seedCount);
   }
 
-  /** Upstream failures are 502s naming the model and the cause (decision A2); the rest pass through. */
+  /** Upstream failures are 502s naming the model and the cause (decision 0002); the rest pass through. */
   private mapError(e: unknown): unknown {
     if (e instanceof RuntimeError) {
       const { model } = this.spec;

@@ -7,7 +7,7 @@ import type { ChatMessage, ToolDefinition, Usage } from '../../adapters/runtimes
 import type { ModelConfig, ProjectConfig } from '../../config/schema.js';
 import type { ChatSource } from './sources.js';
 
-/** Sampling fields forwarded to the runtime (decision A7: validated, then forwarded). */
+/** Sampling fields forwarded to the runtime (decision 0007: validated, then forwarded). */
 export interface SamplingInput {
   temperature?: number;
   top_p?: number;
@@ -69,7 +69,7 @@ export interface ChatCompletion {
   model: string;
   choices: { index: 0; message: CompletionMessage; finish_reason: string }[];
   usage?: Usage;
-  /** Reasoning kept out of `content` (decision A7). */
+  /** Reasoning kept out of `content` (decision 0007). */
   thinking?: { content: string; tokens: number | null };
   /** Citations, only when the request set `include_sources`. */
   sources?: ChatSource[];

@@ -1,5 +1,5 @@
 /**
- * The examples on disk (behavior.md §3.8): every folder under the examples root with a `manifest.yaml`, plus
+ * The examples on disk (original §3.8): every folder under the examples root with a `manifest.yaml`, plus
  * manifest-less folders that hold a `files/` folder or a `llamafarm.yaml` (listed, not importable). Read on each
  * call, so edits show up without a restart. Broken manifests are skipped with a warning.
  */

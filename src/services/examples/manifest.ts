@@ -1,5 +1,5 @@
 /**
- * An example's `manifest.yaml` (behavior.md §3.8). Only `id` and `title` are required; a manifest without them,
+ * An example's `manifest.yaml` (original §3.8). Only `id` and `title` are required; a manifest without them,
  * or one that is not valid YAML, is skipped by the catalog with a warning.
  */
 import { readFile } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 /**
- * Manifest paths (behavior.md §3.8): config paths and ingest globs stay inside the example's own folder. A path
+ * Manifest paths (original §3.8): config paths and ingest globs stay inside the example's own folder. A path
  * that starts with `examples/` is read the original's way (relative to the folder that holds the examples root);
  * any other relative path is relative to the example's folder. Anything resolving outside it, directly or through
  * a symlink, is refused with 400 "Path outside examples directory". Symlinks are never followed while globbing.

@@ -1,5 +1,5 @@
 /**
- * Examples (behavior.md §3.8, decisions A2, A3): ready demo projects shipped in `<repo>/examples/<id>/`
+ * Examples (original §3.8, decisions 0002, 0003): ready demo projects shipped in `<repo>/examples/<id>/`
  * (`manifest.yaml`, `llamafarm.yaml`, `files/`), listed with their sizes and imported in one call — as a new
  * project, into an existing project, or one dataset at a time. Every path is checked before anything is
  * written; a new project whose import fails part-way is removed again so the call can simply be retried.
@@ -179,7 +179,7 @@ export class ExamplesService {
     }
   }
 
-  /** A new project from the example: 409 when it exists (decision A3), 400 in the reserved namespace. */
+  /** A new project from the example: 409 when it exists (decision 0003), 400 in the reserved namespace. */
   async importProject(id: string, req: ImportProjectRequest): Promise<ImportResult> {
     const ex = await this.catalog.get(id);
     const config = this.validExampleConfig(ex, { ...(await this.exampleConfig(ex)), name: req.name, namespace: req.namespace });

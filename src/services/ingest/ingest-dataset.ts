@@ -1,5 +1,5 @@
 /**
- * The `ingest_dataset` task (decision A8): every file of a dataset through `ingestFile`, one after another, with
+ * The `ingest_dataset` task (decision 0008): every file of a dataset through `ingestFile`, one after another, with
  * progress in `meta` by stage and by file. The task succeeds when it ran to the end (failed files are counted
  * with their reasons) and fails when it could not run or every file failed.
  */
@@ -25,7 +25,7 @@ export interface IngestResult {
   failed_files: number;
   stored_count: number;
   skipped_count: number;
-  /** The original's `[success, detail]` pairs, in file order (its clients destructure them; behavior.md §3.5). */
+  /** The original's `[success, detail]` pairs, in file order (its clients destructure them; original §3.5). */
   details: [boolean, FileDetail][];
   /** The same outcomes as plain objects, one per file: what `lf`, the web app and the tests read. */
   files: FileDetail[];

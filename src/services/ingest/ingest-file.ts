@@ -2,7 +2,7 @@
  * Ingesting one stored file into a database for one dataset: skip it when its rows for this dataset, parser
  * settings and embedder are all stored (before parsing, decision 0121) → prepare (parse/chunk/extract, in a
  * worker; chunks without content words dropped) → embed (batched, with progress) → upsert (idempotent chunk ids
- * owned by the dataset, decision 0120) — with a `rag_processing` event carrying the sub-events of behavior.md §3.7.
+ * owned by the dataset, decision 0120) — with a `rag_processing` event carrying the sub-events of original §3.7.
  * A chunk that embeds to an all-zero vector is skipped with a warning; a failure fails this file with its reason
  * and leaves none of its rows from this run in the store.
  */

@@ -8,7 +8,7 @@
  *     refs/<revision>               the commit a revision (`main`) points to
  *
  * We write `refs/<revision>` only once every file of a download is in place, so a snapshot that some ref points
- * to, whose every file resolves to a blob, is "complete"; a repo without one counts as not cached (decision A11).
+ * to, whose every file resolves to a blob, is "complete"; a repo without one counts as not cached (decision 0011).
  */
 import { lstat, mkdir, readdir, readFile, rm, stat, symlink, copyFile, unlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';

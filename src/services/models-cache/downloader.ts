@@ -2,7 +2,7 @@
  * A model download in two steps: `planDownload` asks the hub what to fetch (GGUF repos: only the requested
  * quantisation; other repos: the whole snapshot of `main`) and how much of it is missing from the cache;
  * `runDownload` fetches the missing blobs one file at a time, links them into `snapshots/<commit>/`, writes
- * `refs/<revision>` last, and reports progress as the SSE events of decision A1.
+ * `refs/<revision>` last, and reports progress as the SSE events of decision 0001.
  */
 import { badRequest, notFound } from '../../core/errors.js';
 import { downloadBlob } from './blob-download.js';

@@ -1,5 +1,5 @@
 /**
- * The models cache (decision A11): list, download (with the disk-space pre-check), validate, delete, and model
+ * The models cache (decision 0011): list, download (with the disk-space pre-check), validate, delete, and model
  * resolution for the `universal` runtime and `UniversalEmbedder` (`resolveModelFile`: a local path, or a cached
  * hub model, downloaded on first use when `LF_AUTO_DOWNLOAD` allows).
  */
@@ -13,7 +13,7 @@ import { parseModelName, tryParseModelName } from './model-spec.js';
 import { existingLocalFile, findCachedModelFile, looksLikePath } from './resolve.js';
 import { modelsCacheSettingsFromEnv, type ModelsCacheSettings } from './settings.js';
 
-/** One cached model (decision A1: the reference's keys and the original server's). */
+/** One cached model (decision 0001: the reference's keys and the original server's). */
 export interface CachedModel {
   model_id: string;
   name: string;

@@ -1,6 +1,6 @@
 /**
  * Where the models cache lives and how it reaches the hub, from the same environment variables the Python
- * `huggingface_hub` reads (decision A11): `HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`;
+ * `huggingface_hub` reads (decision 0011): `HF_HUB_CACHE`, else `$HF_HOME/hub`, else `~/.cache/huggingface/hub`;
  * `HF_ENDPOINT` (default the public hub); `HF_TOKEN` (or the older `HUGGING_FACE_HUB_TOKEN`); `HF_HUB_OFFLINE`;
  * `HF_HUB_ETAG_TIMEOUT` / `HF_HUB_DOWNLOAD_TIMEOUT` (seconds). `LF_AUTO_DOWNLOAD` (default on) lets model
  * resolution download a missing model on first use.

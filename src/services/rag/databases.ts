@@ -1,5 +1,5 @@
 /**
- * RAG databases (behavior.md §3.6; decisions A2, A4): the `rag.databases` entries of a project's config, with
+ * RAG databases (original §3.6; decisions 0002, 0004): the `rag.databases` entries of a project's config, with
  * their dependent datasets. Writes go through `ProjectsService.mutate` (locked, validated, atomic). Deleting a
  * database can drop its stored vectors (`delete_collection`); a store never written, or unreachable, still
  * deletes (`collection_deleted: false`).
@@ -19,7 +19,7 @@ export function requireRag(config: ProjectConfig): RagConfig {
   return config.rag;
 }
 
-/** The named database (404 when unknown), else `rag.default_database`, else the first (decision A6). */
+/** The named database (404 when unknown), else `rag.default_database`, else the first (decision 0006). */
 export function resolveDatabase(config: ProjectConfig, name?: string | null): DatabaseConfig {
   const dbs = requireRag(config).databases ?? [];
   if (name) {

@@ -1,7 +1,7 @@
 /**
- * `/rag/health` (behavior.md §3.6, decision A1): four timed checks of one database — `database_config`,
+ * `/rag/health` (original §3.6, decision 0001): four timed checks of one database — `database_config`,
  * `database_connectivity` (the store opens and describes itself), `database_performance` (a test search) and
- * `embedder` (a test embedding, plus the embedder guard of decision A5). Overall = the worst component.
+ * `embedder` (a test embedding, plus the embedder guard of decision 0005). Overall = the worst component.
  * Failures never become errors: they become component statuses and `issues` written so a user can act on them.
  */
 import type { DatabaseConfig, ProjectConfig } from '../../config/schema.js';

@@ -19,7 +19,7 @@ export function embeddingStrategyOf(db: DatabaseConfig): EmbeddingStrategyConfig
   return list.find((s) => s.name === db.default_embedding_strategy) ?? list[0];
 }
 
-/** How a database remembers its embedder (decision A5). */
+/** How a database remembers its embedder (decision 0005). */
 export function embedderIdentity(e: { type: string; model: string }): string {
   return `${e.type}:${e.model}`;
 }
@@ -67,7 +67,7 @@ export class RagResources {
   }
 
   /**
-   * Refuses to mix embedders in one database (decision A5): the store remembers the embedder it was built with.
+   * Refuses to mix embedders in one database (decision 0005): the store remembers the embedder it was built with.
    * `record` stores the identity when the store has none yet (first ingest).
    */
   async guardEmbedder(store: VectorStore, db: DatabaseConfig, embedder: { type: string; model: string; dimension: number }, record: boolean): Promise<void> {

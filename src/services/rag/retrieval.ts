@@ -1,5 +1,5 @@
 /**
- * The search path (behavior.md §4.6; decisions A5, A6) used by `/rag/query`, chat RAG and health:
+ * The search path (original §4.6; decisions 0005, 0006) used by `/rag/query`, chat RAG and health:
  * config → database (named, else `rag.default_database`, else the first) → retrieval strategy (by name, else a
  * configured or known type, else the database default; `strategyUsed` names what ran) → embedder guard (a
  * database answers only with the embedder it was built with) → strategy over the store (the request's metadata
@@ -101,7 +101,7 @@ export function chooseStrategy(db: DatabaseConfig, requested?: string | null): C
   throw new LfError('internal', 'BasicSimilarityStrategy is not available');
 }
 
-/** Turns adapter errors into the registry's errors (decision A2). */
+/** Turns adapter errors into the registry's errors (decision 0002). */
 export function searchError(e: unknown, db: DatabaseConfig): unknown {
   if (e instanceof LfError) return e;
   if (e instanceof EmbedderError && e.kind === 'upstream') return upstreamError(`Embedder for database '${db.name}' failed${e.upstream ? ` (${e.upstream})` : ''}: ${e.message}`, e);

@@ -1,5 +1,5 @@
 /**
- * A task as the API shows it (decision A8): `{task_id, state, meta, result, error, traceback, cancelled}`. A
+ * A task as the API shows it (decision 0008): `{task_id, state, meta, result, error, traceback, cancelled}`. A
  * cancelled task is shown in Celery's `REVOKED` state (its record stays FAILURE with the cancellation reason).
  */
 import type { TaskRecord, TaskState } from '../../adapters/queues/types.js';

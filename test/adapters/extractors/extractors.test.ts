@@ -18,7 +18,7 @@ async function run(type: string, texts: string[], config: Record<string, unknown
 }
 
 describe('extractor registry', () => {
-  test('the type names of behavior.md §2.4.2; short names and letter case are accepted; unknown throws', () => {
+  test('the type names of original §2.4.2; short names and letter case are accepted; unknown throws', () => {
     assert.deepEqual([...extractorTypes()].sort(), ['ContentStatisticsExtractor', 'DateTimeExtractor', 'EntityExtractor', 'HeadingExtractor',
       'KeywordExtractor', 'LinkExtractor', 'PathExtractor', 'PatternExtractor', 'RAKEExtractor', 'SummaryExtractor', 'TFIDFExtractor',
       'TableExtractor', 'YAKEExtractor']);

@@ -1,4 +1,4 @@
-/** Batch checks and score mappings shared by the stores (decision A6). */
+/** Batch checks and score mappings shared by the stores (decision 0006). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bm25ToScore, checkBatch, cosineDistanceToScore, firstOfEachId, rrfToScore, RRF_K } from '../../../src/adapters/stores/checks.js';

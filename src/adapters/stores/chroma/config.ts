@@ -1,5 +1,5 @@
 /**
- * ChromaStore config (a database's `config` in llamafarm.yaml, behavior.md §4.3 / §4.7):
+ * ChromaStore config (a database's `config` in llamafarm.yaml, original §4.3 / §4.7):
  *
  *   host, port (8000), ssl (false)   a Chroma server; without `host` a local server is started (local-server.ts)
  *   collection_name                  default `lf_<database>_<sha1(store dir)[:8]>` (one collection per database

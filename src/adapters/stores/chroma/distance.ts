@@ -1,5 +1,5 @@
 /**
- * Chroma's distances and their scores in [0, 1] (decision A6): cosine 1 − d/2 = (1 + cos)/2; ip 1 − d/2 =
+ * Chroma's distances and their scores in [0, 1] (decision 0006): cosine 1 − d/2 = (1 + cos)/2; ip 1 − d/2 =
  * (1 + dot)/2; l2 (squared) 1 − d/4, which is (1 + cos)/2 for unit vectors; all clamped.
  */
 import { clamp01, cosineDistanceToScore } from '../checks.js';

@@ -7,7 +7,7 @@
  * - metadata: full JSON plus promoted scalars; filters pre-filter in Chroma and are checked here (metadata.ts);
  * - full text: Chroma has no ranked keyword search; candidates by `$regex`, BM25 here (lexical.ts);
  * - hybrid: reciprocal-rank fusion of the vector and the lexical list (../fusion.ts);
- * - scores (decision A6): cosine 1 − d/2 = (1 + cos)/2; ip 1 − d/2 = (1 + dot)/2; l2 (squared) 1 − d/4, which
+ * - scores (decision 0006): cosine 1 − d/2 = (1 + cos)/2; ip 1 − d/2 = (1 + dot)/2; l2 (squared) 1 − d/4, which
  *   is (1 + cos)/2 for unit vectors; all clamped to [0, 1].
  * Upserts are serialised per collection in this process; `stored`/`skipped` come from a look-up of the ids
  * before the write, so two processes writing the same new ids at once may both count them as stored.

@@ -1,4 +1,4 @@
-/** `store.json` beside the LanceDB table: the embedder identity the store was built with (decision A5). */
+/** `store.json` beside the LanceDB table: the embedder identity the store was built with (decision 0005). */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 

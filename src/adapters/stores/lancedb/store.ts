@@ -1,5 +1,5 @@
 /**
- * `LanceDBStore` (decision A4): the embedded vector store. One LanceDB table per database directory
+ * `LanceDBStore` (decision 0004): the embedded vector store. One LanceDB table per database directory
  * (`PD/lf_data/stores/<database>/chunks.lance`) plus `store.json` with the embedder identity.
  *
  * - rows: id, text, vector (cosine), metadata (full JSON) and promoted filter columns (see columns.ts);

@@ -7,7 +7,7 @@
  * Nothing is cached between calls except the pool: the database is the truth, so several processes (the
  * scale-out setup) can share a table. Creating and dropping the table run under an advisory lock on its name.
  *
- * Scores (decision A6): vector (1 + cos) / 2; full text Postgres `ts_rank` (all weights 1, normalised r/(r+1));
+ * Scores (decision 0006): vector (1 + cos) / 2; full text Postgres `ts_rank` (all weights 1, normalised r/(r+1));
  * both: reciprocal-rank fusion of the two lists (../fusion.ts).
  */
 import { createHash } from 'node:crypto';
