@@ -142,7 +142,7 @@ describe('The data loop: bulk upload, per-file state, actions, chunks, text, sta
     assert.equal(re.statusCode, 200, re.body);
     const task = await waitForTask(t.app, 'org', 'loop', json(re).task_id);
     assert.equal(task.result.processed_files, 1);
-    assert.equal(task.result.details[0].file_hash, h);
+    assert.equal(task.result.files[0].file_hash, h);
     ds = json(await t.app.inject(`${P}/datasets/docs`)).dataset;
     assert.equal(ds.files.find((f: any) => f.hash === h).status, 'processed');
     const missing = await t.app.inject({ method: 'POST', url: `${P}/datasets/docs/actions`, payload: { action_type: 'reprocess' } });

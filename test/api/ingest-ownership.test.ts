@@ -100,8 +100,8 @@ describe('Ingestion: ownership, re-processing, content words, failed files', () 
     await upload('docs', 'note.txt', NOTE);
     const task = await processDataset('docs');
     assert.equal(task.state, 'SUCCESS', JSON.stringify(task));
-    const moby = task.result.details.find((d: any) => d.filename === 'moby.txt');
-    const note = task.result.details.find((d: any) => d.filename === 'note.txt');
+    const moby = task.result.files.find((d: any) => d.filename === 'moby.txt');
+    const note = task.result.files.find((d: any) => d.filename === 'note.txt');
     assert.equal(moby.status, 'skipped');
     assert.equal(moby.reason, 'duplicate');
     assert.equal(moby.parser, undefined, 'the stored file was not parsed again');
@@ -119,7 +119,7 @@ describe('Ingestion: ownership, re-processing, content words, failed files', () 
     for (const p of strategy.parsers) if (p.type === 'TextParser') p.config = { ...(p.config ?? {}), chunk_size: 300, chunk_overlap: 0 };
     assert.equal((await t.app.inject({ method: 'PUT', url: P, payload: { config } })).statusCode, 200);
     const again = await processDataset('docs');
-    const moby2 = again.result.details.find((d: any) => d.filename === 'moby.txt');
+    const moby2 = again.result.files.find((d: any) => d.filename === 'moby.txt');
     assert.equal(moby2.status, 'success');
     assert.match(moby2.reprocessed_because, /parser, chunking or extractor settings changed/);
     assert.equal(await store.count({ file_hash: moby.file_hash, dataset: 'docs' }), moby2.chunks, 'only the new chunks are stored');
@@ -141,7 +141,7 @@ describe('Ingestion: ownership, re-processing, content words, failed files', () 
     assert.equal(await store.count({ file_hash: hash }), 1, 'the shared old row is kept while old_a holds the file');
     // Processing old_a stores its own rows and, with no other holder left, removes the old one.
     const task = await processDataset('old_a');
-    const d = task.result.details[0];
+    const d = task.result.files[0];
     assert.equal(d.status, 'success', JSON.stringify(d));
     assert.equal(d.reprocessed_because, undefined, 'old_a had no rows of its own');
     assert.equal(await store.count({ file_hash: hash }), 1);
@@ -162,7 +162,7 @@ describe('Ingestion: ownership, re-processing, content words, failed files', () 
     ].join('\n\n');
     const hash = await upload('pages', 'handbook.txt', text);
     const task = await processDataset('pages');
-    const d = task.result.details[0];
+    const d = task.result.files[0];
     assert.equal(d.status, 'success', JSON.stringify(d));
     const rows = await store.count({ file_hash: hash, dataset: 'pages' });
     assert.equal(rows, 2, 'only the two paragraphs with words are stored');
@@ -182,7 +182,7 @@ describe('Ingestion: ownership, re-processing, content words, failed files', () 
     };
     try {
       const task = await processDataset('failing');
-      const d = task.result.details[0];
+      const d = task.result.files[0];
       assert.equal(d.status, 'failed');
       assert.match(d.error, /ENOSPC/);
       assert.ok(calls >= 2, 'the first batch was written before the failure');

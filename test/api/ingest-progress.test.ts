@@ -59,7 +59,7 @@ describe('Ingestion with an embedding server: zero vectors and progress', () => 
     const task = await waitForTask(t.app, 'org', 'emb', await startProcessing('docs'));
     fake.zeroFor = undefined;
     assert.equal(task.state, 'SUCCESS', JSON.stringify(task));
-    const d = task.result.details[0];
+    const d = task.result.files[0];
     assert.equal(d.status, 'success', JSON.stringify(d));
     assert.equal(d.stored_count, 2);
     assert.ok(d.warnings.some((w: string) => /chunk 1 skipped: it embeds to an all-zero vector/.test(w)), JSON.stringify(d.warnings));

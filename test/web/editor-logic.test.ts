@@ -93,6 +93,14 @@ test('polled task state maps to the events statuses; a finished task lists each 
     { hash: 'a', filename: 'a.pdf', status: 'failed', chunks: 0, error: 'PDF is encrypted' },
     { hash: 'b', filename: 'b.md', status: 'stored', chunks: 4, error: null },
   ]);
+  // Today's servers: our objects under `files`, the original's `[success, detail]` pairs under `details`.
+  const rows = [
+    { file_hash: 'a', filename: 'a.pdf', status: 'failed', chunks: 0, stored_count: 0, error: 'PDF is encrypted' },
+    { file_hash: 'b', filename: 'b.md', status: 'success', chunks: 4, stored_count: 4, error: null },
+  ];
+  const base = { task_id: 't', state: 'SUCCESS', meta: null, error: null, cancelled: false } as const;
+  assert.deepEqual(resultFiles({ ...base, result: { files: rows, details: rows.map((r) => [r.status !== 'failed', r]) } }), files);
+  assert.deepEqual(resultFiles({ ...base, result: { details: rows.map((r) => [r.status !== 'failed', r]) } }), files);
 });
 
 test('OpenAPI → TypeScript: the shapes our schemas use', () => {

@@ -18,8 +18,9 @@ const DatasetEnvelope = Type.Object({ dataset: Dataset });
 
 /** Builds URLs from the request's own base (decision 0008: `task_uri`). */
 /** Reads the rest of a request body away (discarding it) after the handler stopped reading it. */
-function drainRequest(raw: IncomingMessage): void {
-  if (raw.readableEnded || raw.destroyed) return;
+function drainRequest(raw: IncomingMessage | undefined): void {
+  // MCP tool calls run the route in-process without a socket: nothing to drain.
+  if (!raw || raw.readableEnded || raw.destroyed) return;
   raw.unpipe();
   raw.on('data', () => undefined);
   raw.on('error', () => undefined);

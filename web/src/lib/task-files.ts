@@ -34,9 +34,15 @@ export function polledFileStatus(f: PolledFile): FileEventStatus {
   return 'queued';
 }
 
-/** The per-file outcome from a finished task's `result.details`. */
+type ResultFile = { file_hash: string; filename: string; status: string; chunks?: number; stored_count?: number; error?: string | null };
+
+/**
+ * The per-file outcome from a finished task's result: our objects under `result.files`; older servers put them
+ * under `details`, where the original's clients now get `[success, detail]` pairs (both forms are read).
+ */
 export function resultFiles(task: TaskRecord): FileEvent[] {
-  const details = (task.result as { details?: { file_hash: string; filename: string; status: string; chunks?: number; stored_count?: number; error?: string | null }[] } | null)?.details ?? [];
+  const result = task.result as { files?: ResultFile[]; details?: (ResultFile | [boolean, ResultFile])[] } | null;
+  const details = result?.files ?? (result?.details ?? []).map((d) => (Array.isArray(d) ? d[1] : d));
   return details.map((d) => ({
     hash: d.file_hash,
     filename: d.filename,
