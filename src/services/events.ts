@@ -44,7 +44,7 @@ export interface EventDetail extends Omit<EventSummaryItem, 'summary'> {
 }
 
 /** Every event type the server records (the event log list's `type` filter takes these). */
-export const EVENT_TYPES = ['inference', 'rag_processing'] as const;
+export const EVENT_TYPES = ['inference', 'rag_processing', 'rag_query'] as const;
 
 export interface EventListQuery {
   type?: string;

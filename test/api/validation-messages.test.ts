@@ -31,13 +31,13 @@ describe('validation messages', () => {
   };
 
   test('event_logs?type=bogus: 422 listing the event types (it answered 200 with nothing)', async () => {
-    assert.deepEqual(await detail(`${P}/event_logs?type=bogus`, 422), [{ loc: ['query', 'type'], msg: "Input should be one of 'inference' or 'rag_processing'", type: 'enum' }]);
+    assert.deepEqual(await detail(`${P}/event_logs?type=bogus`, 422), [{ loc: ['query', 'type'], msg: "Input should be one of 'inference', 'rag_processing' or 'rag_query'", type: 'enum' }]);
     assert.equal((await t.app.inject(`${P}/event_logs?type=inference`)).statusCode, 200);
   });
 
   test('a union of constants in a body is one issue listing the values (no "must be equal to constant")', async () => {
     const d = await detail({ method: 'POST', url: `${P}/datasets/x/actions`, payload: { action_type: 'explode' } }, 422);
-    assert.deepEqual(d, [{ loc: ['body', 'action_type'], msg: "Input should be one of 'process' or 'ingest'", type: 'enum' }]);
+    assert.deepEqual(d, [{ loc: ['body', 'action_type'], msg: "Input should be one of 'process', 'ingest', 'reprocess', 'delete_file_chunks' or 'delete_dataset_chunks'", type: 'enum' }]);
     const chat = await detail({ method: 'POST', url: `${P}/chat/completions`, payload: { messages: [{ role: 'robot', content: 'x' }] } }, 422);
     assert.deepEqual(chat[0], { loc: ['body', 'messages', 0, 'role'], msg: "Input should be one of 'system', 'developer', 'user', 'assistant', 'tool' or 'function'", type: 'enum' });
     const models = await detail('/v1/models?provider=bogus', 422);

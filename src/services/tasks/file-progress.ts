@@ -70,7 +70,7 @@ export interface FileEvent {
 
 /**
  * The files of a task as its record shows them: `meta.files` while it runs (and when cancelled), else the
- * result's `details` of a finished ingestion.
+ * result's `files` of a finished ingestion.
  */
 export function filesOfRecord(meta: Record<string, unknown> | null, result: Record<string, unknown> | null): FileEvent[] {
   const files = meta?.files;
@@ -80,12 +80,16 @@ export function filesOfRecord(meta: Record<string, unknown> | null, result: Reco
       .map((f) => ({
         hash: f.file_hash!,
         filename: String(f.filename ?? ''),
-        status: (f.status ?? legacyStatus(f.state)) as FileEventStatus,
+        // A finished record may carry the result's per-file objects here (status success/skipped/failed).
+        status: (f.status === 'success' ? 'stored' : (f.status ?? legacyStatus(f.state))) as FileEventStatus,
         chunks: typeof f.chunks === 'number' ? f.chunks : 0,
         error: typeof f.error === 'string' ? f.error : null,
       }));
   }
-  const details = (result ?? meta)?.details;
+  // Our per-file objects are `result.files`; `details` holds the original's `[success, detail]` pairs (older
+  // records: the objects themselves).
+  const source = result ?? meta;
+  const details = Array.isArray(source?.files) ? source.files : Array.isArray(source?.details) ? source.details.map((d: unknown) => (Array.isArray(d) ? d[1] : d)) : undefined;
   if (Array.isArray(details)) {
     return (details as Partial<FileDetail>[])
       .filter((d) => typeof d.file_hash === 'string')
