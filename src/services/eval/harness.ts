@@ -165,7 +165,8 @@ async function ingest(ctx: AppContext, docs: BeirDocument[], log: (line: string)
   const t0 = performance.now();
   for (const doc of docs) {
     const r = await ctx.datasets.upload(EVAL_NAMESPACE, EVAL_PROJECT, DATASET, { stream: Readable.from([Buffer.from(documentText(doc))]), filename: fileNameFor(doc.id) });
-    (sources[r.filename] ??= []).push(doc.id);
+    // The same bytes again are stored once: the stored file (`duplicate_of`) is the source its hits name.
+    (sources[r.duplicate_of ?? r.filename] ??= []).push(doc.id);
   }
   log(`uploaded ${docs.length} documents`);
   const taskId = await ctx.datasets.process(EVAL_NAMESPACE, EVAL_PROJECT, DATASET);

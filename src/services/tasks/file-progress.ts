@@ -81,7 +81,7 @@ export function filesOfRecord(meta: Record<string, unknown> | null, result: Reco
         hash: f.file_hash!,
         filename: String(f.filename ?? ''),
         // A finished record may carry the result's per-file objects here (status success/skipped/failed).
-        status: (f.status === 'success' ? 'stored' : (f.status ?? legacyStatus(f.state))) as FileEventStatus,
+        status: ((f.status as string) === 'success' ? 'stored' : (f.status ?? legacyStatus(f.state))) as FileEventStatus,
         chunks: typeof f.chunks === 'number' ? f.chunks : 0,
         error: typeof f.error === 'string' ? f.error : null,
       }));
