@@ -241,6 +241,10 @@ test('the web app: project, config, data loop, chunks, cancel, delete — in chr
     await page.getByRole('heading', { name: /Processing/ }).getByText('cancelled').waitFor();
     const task = (await api(server.url, `${P}/tasks/${new URL(page.url()).searchParams.get('task')}`)).body;
     assert.equal(task.state, 'REVOKED');
+    // The file the run left unfinished is shown as the server has it (back to uploaded), not stuck "parsing".
+    const status = page.getByRole('list', { name: 'Files' }).locator(`li[data-file="${LONG.at(-1)}"]`).getByTestId('file-status');
+    await status.getByText('uploaded', { exact: true }).waitFor({ timeout: 15_000 });
+    assert.equal((await status.innerText()).trim(), 'uploaded');
     await screenshots(page, 'cancelled', true);
   });
 

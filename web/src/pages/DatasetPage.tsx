@@ -18,6 +18,8 @@ import { useProjectParams } from './ProjectLayout';
 
 const AUTO_KEY = 'lf-auto-process';
 
+const FINAL_FILE_STATUSES: string[] = ['stored', 'failed', 'skipped'];
+
 function useTask(ns: string, project: string, taskId: string | null, onFinished: () => void) {
   const [meta, setMeta] = useState<Record<string, unknown> | null>(null);
   const [files, setFiles] = useState<Map<string, FileEvent>>(new Map());
@@ -80,7 +82,15 @@ export default function DatasetPage() {
     },
   });
 
-  const rows: FileRow[] = useMemo(() => (detail.data?.files ?? []).map((f) => mergeFile(f, task.files.get(f.hash))), [detail.data, task.files]);
+  const rows: FileRow[] = useMemo(
+    () =>
+      (detail.data?.files ?? []).map((f) => {
+        const e = task.files.get(f.hash);
+        // Once the run has ended, a file it left unfinished (cancelled mid-parse) shows what the server says.
+        return mergeFile(f, task.done && e && !FINAL_FILE_STATUSES.includes(e.status) ? undefined : e);
+      }),
+    [detail.data, task.files, task.done],
+  );
   const progress = typeof task.meta?.progress === 'number' ? (task.meta.progress as number) / 100 : task.done ? 1 : 0;
   const base = `/projects/${encodeURIComponent(ns)}/${encodeURIComponent(project)}`;
 
