@@ -19,7 +19,6 @@ for (const flavor of ['data', 'results'] as const) {
       breakIt: () => void (fake.behaviour = { status: 500 }),
       fixIt: () => void (fake.behaviour = {}),
       slowDown: (ms) => void (fake.behaviour = ms ? { delayMs: ms } : {}),
-      judgesRelevance: true,
       close: () => fake.close(),
     };
   });
